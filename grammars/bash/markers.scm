@@ -1,0 +1,3 @@
+; Bash comments (the shebang is one, and carries no marker).
+
+(comment) @comment

@@ -1,0 +1,3 @@
+; Bash outline: functions.
+
+(function_definition name: (word) @name body: (_) @body) @function

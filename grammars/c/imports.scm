@@ -1,0 +1,3 @@
+; C includes (C++ inherits them).
+
+(preproc_include) @import

@@ -1,0 +1,3 @@
+; C and C++ comments.
+
+(comment) @comment

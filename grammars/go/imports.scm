@@ -1,0 +1,3 @@
+; Go imports: each `import` declaration, single or grouped.
+
+(import_declaration) @import

@@ -1,0 +1,3 @@
+; Go comments.
+
+(comment) @comment

@@ -1,0 +1,3 @@
+; Java imports (static ones included).
+
+(import_declaration) @import

@@ -1,0 +1,4 @@
+; Java comments (Javadoc included).
+
+(line_comment) @comment
+(block_comment) @comment

@@ -1,0 +1,3 @@
+; JavaScript / TypeScript comments (JSX `{/* ... */}` comments included).
+
+(comment) @comment

@@ -1,0 +1,3 @@
+; JSON with comments (jsonc): the grammar accepts `//` and `/* */` comments.
+
+(comment) @comment

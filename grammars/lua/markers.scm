@@ -1,0 +1,3 @@
+; Lua comments, `--` and `--[[ ]]` alike.
+
+(comment) @comment

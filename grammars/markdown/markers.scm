@@ -1,0 +1,3 @@
+; Markdown comments: HTML comments, which the block grammar parses as HTML blocks.
+
+((html_block) @comment (#match? @comment "^<!--"))

@@ -1,0 +1,3 @@
+; TOML comments.
+
+(comment) @comment

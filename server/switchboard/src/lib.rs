@@ -1,0 +1,15 @@
+//! switchboard's language server: documents, handlers and the LSP backend.
+//!
+//! The binary (`main.rs`) is a thin command line over this library, which the end-to-end
+//! tests drive in process.
+
+mod from_proto;
+mod handlers;
+pub mod logging;
+mod server;
+mod session;
+mod store;
+mod to_proto;
+mod transport;
+
+pub use server::{Ended, serve};

@@ -1,0 +1,133 @@
+//! A file's outline (`outline.scm`): its declarations as signatures with bodies elided, and its
+//! imports (`imports.scm`). Together they are the map of a file a model gets besides the code
+//! it works on.
+
+use std::ops::Range;
+
+use ropey::Rope;
+use tree_sitter::Node;
+
+use crate::items;
+use crate::queries::{QueryKind, Role};
+use crate::rope_text::{ByteChunks, text};
+use crate::scope::collapse_whitespace;
+use crate::symbol::SymbolKind;
+use crate::tree::SyntaxTree;
+
+/// One declaration of a file's outline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutlineItem {
+    pub kind: SymbolKind,
+    /// The name, whitespace collapsed; `None` for an anonymous item.
+    pub name: Option<String>,
+    /// The declaration up to its body (`pub fn f(x: u32) -> u32`, `class A(B):`), or its first
+    /// line when the query marks no body (a field, a constant, a TOML table header), with
+    /// trailing whitespace trimmed. Multi-line signatures keep their line breaks.
+    pub signature: String,
+    /// The whole declaration.
+    pub bytes: Range<usize>,
+    /// The name's bytes (the LSP `selectionRange`); `None` when anonymous.
+    pub name_bytes: Option<Range<usize>>,
+    /// How many outline items enclose this one: 0 at top level, 1 for a method of a class...
+    pub depth: usize,
+}
+
+/// One import statement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub bytes: Range<usize>,
+    /// The statement's text as written.
+    pub text: String,
+}
+
+impl SyntaxTree {
+    /// The file's outline, in document order (outer items before the items they contain);
+    /// empty for a grammar without `outline.scm`. Linear in the size of the tree.
+    pub fn outline(&self, rope: &Rope) -> Vec<OutlineItem> {
+        let Some(query) = self.grammar().compiled(QueryKind::Outline) else {
+            return Vec::new();
+        };
+        items::collect(query, self.tree().root_node(), rope, None)
+            .into_iter()
+            .map(|item| {
+                let bytes = item.node.byte_range();
+                let signature = match item.body.map(signature_end) {
+                    Some(end) if end > bytes.start => text(rope, bytes.start..end),
+                    _ => first_line(rope, bytes.clone()),
+                };
+                OutlineItem {
+                    kind: item.kind,
+                    name: item
+                        .name
+                        .map(|name| collapse_whitespace(&text(rope, name.byte_range()))),
+                    signature: signature.trim_end().to_owned(),
+                    bytes,
+                    name_bytes: item.name.map(|name| name.byte_range()),
+                    depth: item.depth,
+                }
+            })
+            .collect()
+    }
+
+    /// The file's import statements in document order; an import inside another (a `require`
+    /// call inside a `local x = require(...)`) is reported once, as the outer one. Empty for a
+    /// grammar without `imports.scm`. Linear in the size of the tree.
+    pub fn imports(&self, rope: &Rope) -> Vec<Import> {
+        let Some(query) = self.grammar().compiled(QueryKind::Imports) else {
+            return Vec::new();
+        };
+        let mut ranges: Vec<Range<usize>> = Vec::new();
+        query.for_each_match(self.tree().root_node(), rope, None, |found| {
+            for capture in found.captures {
+                if query.role(capture.index) == Role::Import {
+                    ranges.push(capture.node.byte_range());
+                }
+            }
+        });
+        ranges.sort_by_key(|range| (range.start, std::cmp::Reverse(range.end)));
+        let mut imports: Vec<Import> = Vec::with_capacity(ranges.len());
+        for range in ranges {
+            if imports
+                .last()
+                .is_some_and(|outer| range.end <= outer.bytes.end)
+            {
+                continue;
+            }
+            // Some grammars end a statement node after its line break (`#include`): trim it.
+            let mut text = text(rope, range.clone());
+            text.truncate(text.trim_end().len());
+            imports.push(Import {
+                bytes: range.start..range.start + text.len(),
+                text,
+            });
+        }
+        imports
+    }
+}
+
+/// Where a signature ends: after the last token before the body that is not a comment, so a
+/// comment between `def f():` and its first statement stays out of it.
+fn signature_end(body: Node<'_>) -> usize {
+    let mut before = body.prev_sibling();
+    while let Some(node) = before {
+        if !node.is_extra() {
+            return node.end_byte();
+        }
+        before = node.prev_sibling();
+    }
+    body.start_byte()
+}
+
+/// The first line of a byte range, read only as far as its first line break (a Markdown section
+/// can be most of a file).
+fn first_line(rope: &Rope, range: Range<usize>) -> String {
+    let start = range.start;
+    let mut end = start;
+    for chunk in ByteChunks::new(rope, range) {
+        if let Some(line_break) = chunk.iter().position(|byte| matches!(byte, b'\n' | b'\r')) {
+            return text(rope, start..end + line_break);
+        }
+        end += chunk.len();
+    }
+    text(rope, start..end)
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# The one test command: everything CI checks, from a fresh clone, with nothing installed by hand.
+# .ci/run runs exactly this. Later suites (the real editors) are added here and install what they
+# need themselves.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+# The toolchain's own components; a rustup-managed machine may lack them.
+for component in rustfmt clippy; do
+  if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    step "installing $component"
+    rustup component add "$component"
+  fi
+done
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (warnings are errors)"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test"
+cargo test --workspace --locked
+
+step "all checks passed"
