@@ -1,5 +1,6 @@
 //! Tidy checks over the whole workspace's Rust sources: each file opens with a `//!` line
-//! saying what it is for, no file grows past 800 lines, and no test is `#[ignore]`d.
+//! saying what it is for, no file grows past 800 lines, and no test is skipped with the
+//! ignore attribute.
 
 use std::path::{Path, PathBuf};
 
