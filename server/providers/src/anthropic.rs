@@ -6,11 +6,10 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::decode::{self, Finished, Stray, StreamDecoder};
-use crate::error::{self, CallContext, ProviderError};
-use crate::request::{FinishReason, Part, Request, Role};
+use crate::decode::{self, Ending, Finished, SseEvents};
+use crate::error::{CallContext, ProviderError};
+use crate::request::{FinishReason, Part, Request};
 use crate::settings::ModelSettings;
-use crate::sse::{SseDecoder, SseItem};
 use crate::usage::Usage;
 
 /// The API version every request names; this decoder follows its event shapes.
@@ -24,9 +23,7 @@ pub(crate) fn path() -> &'static str {
 /// Anthropic counts thinking against) so the visible answer keeps its full allowance, and
 /// `temperature` is left out (the API rejects any but 1 with thinking).
 pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
-    let max_tokens = req
-        .max_output_tokens
-        .map_or(model.max_output_tokens, |m| m.min(model.max_output_tokens));
+    let max_tokens = model.max_tokens(req);
     let cache = model.prompt_cache;
     let messages: Vec<Value> = req
         .messages
@@ -54,11 +51,7 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
             {
                 last.insert("cache_control".into(), json!({"type": "ephemeral"}));
             }
-            let role = match m.role {
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            json!({"role": role, "content": content})
+            json!({"role": m.role.as_str(), "content": content})
         })
         .collect();
     let mut body = json!({
@@ -78,12 +71,8 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
         let budget = effort.thinking_budget();
         body["max_tokens"] = json!(max_tokens.saturating_add(budget));
         body["thinking"] = json!({"type": "enabled", "budget_tokens": budget});
-    } else if let Some(t) = req.temperature {
-        body["temperature"] = json!(t);
     }
-    if !req.stop.is_empty() {
-        body["stop_sequences"] = json!(req.stop);
-    }
+    req.put_sampling(&mut body, model.reasoning.is_none(), "stop_sequences");
     body
 }
 
@@ -167,35 +156,21 @@ fn finish_reason(stop: &str) -> FinishReason {
     }
 }
 
-pub(crate) struct Decoder {
-    cx: CallContext,
-    sse: SseDecoder,
-    stray: Stray,
+/// Anthropic's events; the SSE around them is [`decode::Sse`]'s.
+#[derive(Default)]
+pub(crate) struct Events {
     usage: WireUsage,
-    stop_reason: Option<String>,
-    complete: bool,
-    any_event: bool,
+    end: Ending,
 }
 
-impl Decoder {
-    pub(crate) fn new(cx: CallContext) -> Self {
-        Decoder {
-            cx,
-            sse: SseDecoder::new(),
-            stray: Stray::default(),
-            usage: WireUsage::default(),
-            stop_reason: None,
-            complete: false,
-            any_event: false,
-        }
-    }
-
-    fn on_event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ProviderError> {
-        self.any_event = true;
-        if self.complete {
-            return Ok(());
-        }
-        let ev: Event<'_> = decode::parse_json(&self.cx, data)?;
+impl SseEvents for Events {
+    fn on_event(
+        &mut self,
+        cx: &CallContext,
+        data: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
+        let ev: Event<'_> = decode::parse_json(cx, data)?;
         match ev.ty.as_ref() {
             "message_start" => {
                 if let Some(u) = ev.message.and_then(|m| m.usage) {
@@ -221,16 +196,18 @@ impl Decoder {
             }
             "message_delta" => {
                 if let Some(reason) = ev.delta.and_then(|d| d.stop_reason) {
-                    self.stop_reason = Some(reason);
+                    self.end.reason = Some(reason);
                 }
                 if let Some(u) = ev.usage {
                     self.usage.merge(u);
                 }
             }
-            "message_stop" => self.complete = true,
+            "message_stop" => self.end.complete = true,
             "error" => {
-                let body = error::error_from_value(ev.error.as_ref().unwrap_or(&Value::Null));
-                return Err(error::mid_stream(&self.cx.provider, &body));
+                return Err(decode::stream_error(
+                    cx,
+                    ev.error.as_ref().unwrap_or(&Value::Null),
+                ));
             }
             // ping, content_block_stop, and event types added after this was written.
             _ => {}
@@ -238,71 +215,20 @@ impl Decoder {
         Ok(())
     }
 
-    fn finished(&self) -> Finished {
-        Finished {
-            finish_reason: self
-                .stop_reason
-                .as_deref()
-                .map_or(FinishReason::Other("none".to_string()), finish_reason),
-            usage: self.usage.normalise(),
-        }
-    }
-}
-
-impl StreamDecoder for Decoder {
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.feed(chunk, |item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        self.sse = sse;
-        result
-    }
-
     fn is_complete(&self) -> bool {
-        self.complete
+        self.end.complete
     }
 
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.finish(|item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        match result {
-            // An event cut off by EOF: the stream was truncated, not garbled.
-            Err(ProviderError::Malformed { .. }) => return Err(decode::truncated(&self.cx)),
-            Err(e) => return Err(e),
-            Ok(()) => {}
-        }
-        if !self.any_event
-            && let Some(e) = self.stray.error(&self.cx)
-        {
-            return Err(e);
-        }
-        if !self.complete {
-            return Err(decode::truncated(&self.cx));
-        }
-        Ok(self.finished())
+    fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError> {
+        self.end.finished(cx, finish_reason, self.usage.normalise())
     }
 
     fn whole_body(
         &mut self,
-        body: &[u8],
+        cx: &CallContext,
+        v: Value,
         out: &mut Vec<String>,
     ) -> Result<Finished, ProviderError> {
-        let text = String::from_utf8_lossy(body);
-        let v: Value = decode::parse_json(&self.cx, &text)?;
-        if let Some(e) = decode::whole_body_error(&self.cx, &v) {
-            return Err(e);
-        }
         for block in v
             .get("content")
             .and_then(Value::as_array)
@@ -320,11 +246,11 @@ impl StreamDecoder for Decoder {
         {
             self.usage.merge(u);
         }
-        self.stop_reason = v
+        self.end.reason = v
             .get("stop_reason")
             .and_then(Value::as_str)
             .map(str::to_string);
-        self.complete = true;
-        Ok(self.finished())
+        self.end.complete = true;
+        self.finished(cx)
     }
 }

@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::error::{self, CallContext, ProviderError};
 use crate::request::FinishReason;
 use crate::settings::ProviderKind;
+use crate::sse::{LineSplitter, SseDecoder, SseItem};
 use crate::usage::Usage;
 use crate::{anthropic, gemini, ollama, openai};
 
@@ -49,11 +50,15 @@ pub trait StreamDecoder: Send + Sync {
 /// The decoder for `cx.kind`'s wire format.
 pub fn decoder_for(cx: CallContext) -> Box<dyn StreamDecoder> {
     match cx.kind {
-        ProviderKind::Anthropic => Box::new(anthropic::Decoder::new(cx)),
-        ProviderKind::OpenAi | ProviderKind::OpenAiCompatible => Box::new(openai::Decoder::new(cx)),
-        ProviderKind::Gemini => Box::new(gemini::Decoder::new(cx)),
-        ProviderKind::Ollama => Box::new(ollama::Decoder::new(cx)),
+        ProviderKind::Anthropic => sse(cx, anthropic::Events::default()),
+        ProviderKind::OpenAi | ProviderKind::OpenAiCompatible => sse(cx, openai::Events::default()),
+        ProviderKind::Gemini => sse(cx, gemini::Events::default()),
+        ProviderKind::Ollama => Box::new(Framed::new(cx, ollama::Lines::default())),
     }
+}
+
+fn sse(cx: CallContext, events: impl SseEvents + 'static) -> Box<dyn StreamDecoder> {
+    Box::new(Framed::new(cx, Sse::new(events)))
 }
 
 /// Decodes a whole body fed in the given pieces: the text, and how it ended.
@@ -76,10 +81,275 @@ pub fn decode_all<'a>(
     Ok((text, finished))
 }
 
+/// One SSE wire format's own event handling; [`Sse`] does the SSE splitting, stray lines and
+/// end-of-body checks shared by every such format.
+pub(crate) trait SseEvents: Send + Sync {
+    /// One event's `data`. Not called once [`SseEvents::is_complete`] holds: whatever follows
+    /// the terminal event is ignored.
+    fn on_event(
+        &mut self,
+        cx: &CallContext,
+        data: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError>;
+
+    /// Whether the terminal event has arrived. Formats without one end at EOF.
+    fn is_complete(&self) -> bool {
+        false
+    }
+
+    /// How the answer ended, at EOF or after a whole body; truncated if it has not.
+    fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError>;
+
+    /// A whole non-streamed JSON body, already checked for a top-level error object.
+    fn whole_body(
+        &mut self,
+        cx: &CallContext,
+        body: Value,
+        out: &mut Vec<String>,
+    ) -> Result<Finished, ProviderError>;
+}
+
+/// Cuts a body into the pieces a format reads: SSE events and stray lines, or NDJSON lines.
+pub(crate) trait Splitter: Default + Send + Sync {
+    type Item<'a>;
+
+    fn split(
+        &mut self,
+        chunk: &[u8],
+        on_item: impl FnMut(Self::Item<'_>) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError>;
+
+    /// At EOF: the piece left unterminated, if any.
+    fn split_eof(
+        &mut self,
+        on_item: impl FnMut(Self::Item<'_>) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError>;
+}
+
+impl Splitter for LineSplitter {
+    type Item<'a> = &'a [u8];
+
+    fn split(
+        &mut self,
+        chunk: &[u8],
+        on_item: impl FnMut(&[u8]) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError> {
+        self.feed(chunk, on_item)
+    }
+
+    fn split_eof(
+        &mut self,
+        on_item: impl FnMut(&[u8]) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError> {
+        self.finish(on_item)
+    }
+}
+
+impl Splitter for SseDecoder {
+    type Item<'a> = SseItem<'a>;
+
+    fn split(
+        &mut self,
+        chunk: &[u8],
+        on_item: impl FnMut(SseItem<'_>) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError> {
+        self.feed(chunk, on_item)
+    }
+
+    fn split_eof(
+        &mut self,
+        on_item: impl FnMut(SseItem<'_>) -> Result<(), ProviderError>,
+    ) -> Result<(), ProviderError> {
+        self.finish(on_item)
+    }
+}
+
+/// One wire format's reading of the pieces its [`Splitter`] cuts; [`Framed`] drives it.
+pub(crate) trait Format: Send + Sync {
+    type Splitter: Splitter;
+
+    fn on_item(
+        &mut self,
+        cx: &CallContext,
+        item: <Self::Splitter as Splitter>::Item<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError>;
+
+    /// As [`StreamDecoder::is_complete`].
+    fn is_complete(&self) -> bool;
+
+    /// At EOF, after the last piece.
+    fn finish(&mut self, cx: &CallContext) -> Result<Finished, ProviderError>;
+
+    /// As [`StreamDecoder::whole_body`], the body as text.
+    fn whole_body(
+        &mut self,
+        cx: &CallContext,
+        text: &str,
+        out: &mut Vec<String>,
+    ) -> Result<Finished, ProviderError>;
+}
+
+/// The one [`StreamDecoder`]: a [`Format`] fed by its [`Splitter`].
+pub(crate) struct Framed<F: Format> {
+    cx: CallContext,
+    splitter: F::Splitter,
+    format: F,
+}
+
+impl<F: Format> Framed<F> {
+    pub(crate) fn new(cx: CallContext, format: F) -> Self {
+        Framed {
+            cx,
+            splitter: F::Splitter::default(),
+            format,
+        }
+    }
+}
+
+impl<F: Format> StreamDecoder for Framed<F> {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
+        let Framed {
+            cx,
+            splitter,
+            format,
+        } = self;
+        splitter.split(chunk, |item| format.on_item(cx, item, out))
+    }
+
+    fn is_complete(&self) -> bool {
+        self.format.is_complete()
+    }
+
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
+        let Framed {
+            cx,
+            splitter,
+            format,
+        } = self;
+        match splitter.split_eof(|item| format.on_item(cx, item, out)) {
+            // A piece cut off by EOF: the stream was truncated, not garbled.
+            Err(ProviderError::Malformed { .. }) => Err(truncated(cx)),
+            Err(e) => Err(e),
+            Ok(()) => format.finish(cx),
+        }
+    }
+
+    fn whole_body(
+        &mut self,
+        body: &[u8],
+        out: &mut Vec<String>,
+    ) -> Result<Finished, ProviderError> {
+        let text = String::from_utf8_lossy(body);
+        self.format.whole_body(&self.cx, &text, out)
+    }
+}
+
+/// The [`Format`] of every SSE wire: events go to `E`, and stray lines are kept to report a
+/// plain JSON error body sent as a stream.
+pub(crate) struct Sse<E> {
+    stray: Stray,
+    any_event: bool,
+    events: E,
+}
+
+impl<E: SseEvents> Sse<E> {
+    pub(crate) fn new(events: E) -> Self {
+        Sse {
+            stray: Stray::default(),
+            any_event: false,
+            events,
+        }
+    }
+}
+
+impl<E: SseEvents> Format for Sse<E> {
+    type Splitter = SseDecoder;
+
+    fn on_item(
+        &mut self,
+        cx: &CallContext,
+        item: SseItem<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
+        match item {
+            SseItem::Event { data, .. } => {
+                self.any_event = true;
+                if self.events.is_complete() {
+                    return Ok(());
+                }
+                self.events.on_event(cx, data, out)
+            }
+            SseItem::Stray(line) => {
+                self.stray.push(line);
+                Ok(())
+            }
+        }
+    }
+
+    fn is_complete(&self) -> bool {
+        self.events.is_complete()
+    }
+
+    fn finish(&mut self, cx: &CallContext) -> Result<Finished, ProviderError> {
+        // Some endpoints (Gemini's streaming one) send errors as plain pretty-printed JSON,
+        // no `data:`.
+        if !self.any_event
+            && let Some(e) = self.stray.error(cx)
+        {
+            return Err(e);
+        }
+        self.events.finished(cx)
+    }
+
+    fn whole_body(
+        &mut self,
+        cx: &CallContext,
+        text: &str,
+        out: &mut Vec<String>,
+    ) -> Result<Finished, ProviderError> {
+        let v: Value = parse_json(cx, text)?;
+        if let Some(e) = whole_body_error(cx, &v) {
+            return Err(e);
+        }
+        self.events.whole_body(cx, v, out)
+    }
+}
+
+/// How an answer ends on a wire with a terminal event (`message_stop`, `[DONE]`): whether it
+/// came, and the finish reason named before it.
+#[derive(Default)]
+pub(crate) struct Ending {
+    pub(crate) complete: bool,
+    pub(crate) reason: Option<String>,
+}
+
+impl Ending {
+    /// Truncated if the terminal event never came; `Other("none")` if no reason was named.
+    pub(crate) fn finished(
+        &self,
+        cx: &CallContext,
+        map: fn(&str) -> FinishReason,
+        usage: Usage,
+    ) -> Result<Finished, ProviderError> {
+        if !self.complete {
+            return Err(truncated(cx));
+        }
+        Ok(Finished {
+            finish_reason: self
+                .reason
+                .as_deref()
+                .map_or(FinishReason::Other("none".to_string()), map),
+            usage,
+        })
+    }
+}
+
 /// The lines of a body that were no SSE fields, kept (up to a cap) so that a plain JSON error
 /// body sent as a stream can be read at EOF.
 #[derive(Debug, Default)]
-pub(crate) struct Stray {
+struct Stray {
     text: String,
 }
 
@@ -87,7 +357,7 @@ pub(crate) struct Stray {
 const STRAY_CAP: usize = 1 << 20;
 
 impl Stray {
-    pub(crate) fn push(&mut self, line: &str) {
+    fn push(&mut self, line: &str) {
         if self.text.len() + line.len() < STRAY_CAP {
             self.text.push_str(line);
             self.text.push('\n');
@@ -96,7 +366,7 @@ impl Stray {
 
     /// At EOF of a body that held no events at all: the error its stray lines spell (a JSON
     /// error object), or, if they are something else (an HTML page from a proxy), that.
-    pub(crate) fn error(&self, cx: &CallContext) -> Option<ProviderError> {
+    fn error(&self, cx: &CallContext) -> Option<ProviderError> {
         if self.text.trim().is_empty() {
             return None;
         }
@@ -129,6 +399,11 @@ pub(crate) fn whole_body_error(cx: &CallContext, value: &Value) -> Option<Provid
         Some(code) if code >= 400 => error::classify_error_body(cx, code, &HeaderMap::new(), body),
         _ => error::mid_stream(&cx.provider, &body),
     })
+}
+
+/// An error object sent inside a stream (HTTP 200).
+pub(crate) fn stream_error(cx: &CallContext, value: &Value) -> ProviderError {
+    error::mid_stream(&cx.provider, &error::error_from_value(value))
 }
 
 /// Parses one JSON payload of a stream.

@@ -6,11 +6,10 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::decode::{self, Finished, Stray, StreamDecoder};
-use crate::error::{self, CallContext, ProviderError};
+use crate::decode::{self, Finished, SseEvents};
+use crate::error::{CallContext, ProviderError};
 use crate::request::{Effort, FinishReason, Part, Request, Role};
 use crate::settings::ModelSettings;
-use crate::sse::{SseDecoder, SseItem};
 use crate::usage::Usage;
 
 /// The model id without the `models/` prefix Google's own listings put on it.
@@ -39,9 +38,7 @@ fn thinking_config(model: &str, effort: Effort) -> Value {
 }
 
 pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
-    let max_tokens = req
-        .max_output_tokens
-        .map_or(model.max_output_tokens, |m| m.min(model.max_output_tokens));
+    let max_tokens = model.max_tokens(req);
     let contents: Vec<Value> = req
         .messages
         .iter()
@@ -65,12 +62,7 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
         })
         .collect();
     let mut config = json!({"maxOutputTokens": max_tokens});
-    if let Some(t) = req.temperature {
-        config["temperature"] = json!(t);
-    }
-    if !req.stop.is_empty() {
-        config["stopSequences"] = json!(req.stop);
-    }
+    req.put_sampling(&mut config, true, "stopSequences");
     if let Some(effort) = model.reasoning {
         config["thinkingConfig"] = thinking_config(&model.name, effort);
     }
@@ -156,35 +148,23 @@ fn finish_reason(reason: &str) -> FinishReason {
     }
 }
 
-pub(crate) struct Decoder {
-    cx: CallContext,
-    sse: SseDecoder,
-    stray: Stray,
+/// Gemini's chunks; the SSE around them is [`decode::Sse`]'s.
+#[derive(Default)]
+pub(crate) struct Events {
     usage: Option<WireUsage>,
     finish: Option<String>,
     blocked: Option<String>,
-    any_event: bool,
 }
 
-impl Decoder {
-    pub(crate) fn new(cx: CallContext) -> Self {
-        Decoder {
-            cx,
-            sse: SseDecoder::new(),
-            stray: Stray::default(),
-            usage: None,
-            finish: None,
-            blocked: None,
-            any_event: false,
-        }
-    }
-
-    fn on_chunk(&mut self, chunk: Chunk<'_>, out: &mut Vec<String>) -> Result<(), ProviderError> {
+impl Events {
+    fn on_chunk(
+        &mut self,
+        cx: &CallContext,
+        chunk: Chunk<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
         if let Some(e) = chunk.error {
-            return Err(error::mid_stream(
-                &self.cx.provider,
-                &error::error_from_value(&e),
-            ));
+            return Err(decode::stream_error(cx, &e));
         }
         if let Some(c) = chunk.candidates.into_iter().next() {
             for part in c.content.map(|c| c.parts).unwrap_or_default() {
@@ -210,90 +190,53 @@ impl Decoder {
         }
         Ok(())
     }
+}
 
-    fn on_event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ProviderError> {
-        self.any_event = true;
-        let chunk: Chunk<'_> = decode::parse_json(&self.cx, data)?;
-        self.on_chunk(chunk, out)
+impl SseEvents for Events {
+    fn on_event(
+        &mut self,
+        cx: &CallContext,
+        data: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
+        let chunk: Chunk<'_> = decode::parse_json(cx, data)?;
+        self.on_chunk(cx, chunk, out)
     }
 
-    fn finished(&self) -> Result<Finished, ProviderError> {
+    fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError> {
         let finish_reason = match (&self.finish, &self.blocked) {
             (Some(r), _) => finish_reason(r),
             (None, Some(_)) => FinishReason::ContentFilter,
-            (None, None) => return Err(decode::truncated(&self.cx)),
+            (None, None) => return Err(decode::truncated(cx)),
         };
         Ok(Finished {
             finish_reason,
             usage: self.usage.map(WireUsage::normalise).unwrap_or_default(),
         })
     }
-}
-
-impl StreamDecoder for Decoder {
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.feed(chunk, |item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        self.sse = sse;
-        result
-    }
-
-    fn is_complete(&self) -> bool {
-        false
-    }
-
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.finish(|item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        match result {
-            Err(ProviderError::Malformed { .. }) => return Err(decode::truncated(&self.cx)),
-            Err(e) => return Err(e),
-            Ok(()) => {}
-        }
-        // The streaming endpoint sends some errors as plain pretty-printed JSON, no `data:`.
-        if !self.any_event
-            && let Some(e) = self.stray.error(&self.cx)
-        {
-            return Err(e);
-        }
-        self.finished()
-    }
 
     fn whole_body(
         &mut self,
-        body: &[u8],
+        cx: &CallContext,
+        v: Value,
         out: &mut Vec<String>,
     ) -> Result<Finished, ProviderError> {
-        let text = String::from_utf8_lossy(body);
-        let v: Value = decode::parse_json(&self.cx, &text)?;
         // Without `alt=sse` the endpoint answers a JSON array of chunks; generateContent one.
         let items = match v {
             Value::Array(items) => items,
             other => vec![other],
         };
         for item in &items {
-            if let Some(e) = decode::whole_body_error(&self.cx, item) {
+            if let Some(e) = decode::whole_body_error(cx, item) {
                 return Err(e);
             }
             let chunk: Chunk<'_> =
                 Chunk::deserialize(item).map_err(|e| ProviderError::Malformed {
-                    provider: self.cx.provider.clone(),
+                    provider: cx.provider.clone(),
                     message: format!("unexpected JSON: {e}"),
                 })?;
-            self.on_chunk(chunk, out)?;
+            self.on_chunk(cx, chunk, out)?;
         }
-        self.finished()
+        self.finished(cx)
     }
 }

@@ -5,9 +5,9 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::decode::{self, Finished, StreamDecoder};
-use crate::error::{self, CallContext, ProviderError};
-use crate::request::{FinishReason, Part, Request, Role};
+use crate::decode::{self, Finished, Format};
+use crate::error::{CallContext, ProviderError};
+use crate::request::{FinishReason, Part, Request};
 use crate::settings::ModelSettings;
 use crate::sse::LineSplitter;
 use crate::usage::Usage;
@@ -20,18 +20,8 @@ pub(crate) fn path() -> &'static str {
 /// is `think: true`: every Ollama thinking model accepts the boolean, while the effort strings
 /// only some (gpt-oss) understand.
 pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
-    let max_tokens = req
-        .max_output_tokens
-        .map_or(model.max_output_tokens, |m| m.min(model.max_output_tokens));
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if let Some(system) = &req.system {
-        messages.push(json!({"role": "system", "content": system}));
-    }
-    for m in &req.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
+    let max_tokens = model.max_tokens(req);
+    let messages = req.chat_messages(|role, m| {
         let mut msg = json!({"role": role, "content": m.text()});
         let images: Vec<&str> = m
             .parts
@@ -44,15 +34,10 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
         if !images.is_empty() {
             msg["images"] = json!(images);
         }
-        messages.push(msg);
-    }
+        msg
+    });
     let mut options = json!({"num_predict": max_tokens});
-    if let Some(t) = req.temperature {
-        options["temperature"] = json!(t);
-    }
-    if !req.stop.is_empty() {
-        options["stop"] = json!(req.stop);
-    }
+    req.put_sampling(&mut options, true, "stop");
     let mut body = json!({
         "model": model.name,
         "messages": messages,
@@ -94,36 +79,21 @@ fn finish_reason(reason: Option<&str>) -> FinishReason {
     }
 }
 
-pub(crate) struct Decoder {
-    cx: CallContext,
-    lines: LineSplitter,
+/// Ollama's NDJSON lines; [`decode::Framed`] splits them.
+#[derive(Default)]
+pub(crate) struct Lines {
     finished: Option<Finished>,
 }
 
-impl Decoder {
-    pub(crate) fn new(cx: CallContext) -> Self {
-        Decoder {
-            cx,
-            lines: LineSplitter::default(),
-            finished: None,
-        }
-    }
-
-    fn on_line(&mut self, line: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
-        if self.finished.is_some() || line.iter().all(u8::is_ascii_whitespace) {
-            return Ok(());
-        }
-        let text = String::from_utf8_lossy(line);
-        let parsed: Line<'_> = decode::parse_json(&self.cx, &text)?;
-        self.on_value(parsed, out)
-    }
-
-    fn on_value(&mut self, line: Line<'_>, out: &mut Vec<String>) -> Result<(), ProviderError> {
+impl Lines {
+    fn on_value(
+        &mut self,
+        cx: &CallContext,
+        line: Line<'_>,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
         if let Some(e) = line.error {
-            return Err(error::mid_stream(
-                &self.cx.provider,
-                &error::error_from_value(&e),
-            ));
+            return Err(decode::stream_error(cx, &e));
         }
         // `message.thinking` is skipped: it is not the answer.
         let text = line.message.and_then(|m| m.content).or(line.response);
@@ -144,42 +114,45 @@ impl Decoder {
         }
         Ok(())
     }
+
+    fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError> {
+        self.finished.clone().ok_or_else(|| decode::truncated(cx))
+    }
 }
 
-impl StreamDecoder for Decoder {
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
-        let mut lines = std::mem::take(&mut self.lines);
-        let result = lines.feed(chunk, |line| self.on_line(line, out));
-        self.lines = lines;
-        result
+impl Format for Lines {
+    type Splitter = LineSplitter;
+
+    fn on_item(
+        &mut self,
+        cx: &CallContext,
+        line: &[u8],
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
+        if self.finished.is_some() || line.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(line);
+        let parsed: Line<'_> = decode::parse_json(cx, &text)?;
+        self.on_value(cx, parsed, out)
     }
 
     fn is_complete(&self) -> bool {
         self.finished.is_some()
     }
 
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
-        let mut lines = std::mem::take(&mut self.lines);
-        match lines.finish(|line| self.on_line(line, out)) {
-            Err(ProviderError::Malformed { .. }) => return Err(decode::truncated(&self.cx)),
-            Err(e) => return Err(e),
-            Ok(()) => {}
-        }
-        self.finished
-            .clone()
-            .ok_or_else(|| decode::truncated(&self.cx))
+    fn finish(&mut self, cx: &CallContext) -> Result<Finished, ProviderError> {
+        self.finished(cx)
     }
 
     fn whole_body(
         &mut self,
-        body: &[u8],
+        cx: &CallContext,
+        text: &str,
         out: &mut Vec<String>,
     ) -> Result<Finished, ProviderError> {
-        let text = String::from_utf8_lossy(body);
-        let parsed: Line<'_> = decode::parse_json(&self.cx, &text)?;
-        self.on_value(parsed, out)?;
-        self.finished
-            .clone()
-            .ok_or_else(|| decode::truncated(&self.cx))
+        let parsed: Line<'_> = decode::parse_json(cx, text)?;
+        self.on_value(cx, parsed, out)?;
+        self.finished(cx)
     }
 }

@@ -6,11 +6,10 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::decode::{self, Finished, Stray, StreamDecoder};
-use crate::error::{self, CallContext, ProviderError};
-use crate::request::{FinishReason, Part, Request, Role};
+use crate::decode::{self, Ending, Finished, SseEvents};
+use crate::error::{CallContext, ProviderError};
+use crate::request::{FinishReason, Part, Request};
 use crate::settings::{ModelSettings, ProviderKind};
-use crate::sse::{SseDecoder, SseItem};
 use crate::usage::Usage;
 
 /// Under the base URL, which carries the `/v1` as in the OpenAI SDK.
@@ -22,18 +21,8 @@ pub(crate) fn path() -> &'static str {
 /// models); compatible servers get `max_tokens`, because Ollama's `/v1` and others ignore the
 /// newer name. With reasoning on, `temperature` is left out: reasoning models reject it.
 pub(crate) fn body(kind: ProviderKind, model: &ModelSettings, req: &Request) -> Value {
-    let max_tokens = req
-        .max_output_tokens
-        .map_or(model.max_output_tokens, |m| m.min(model.max_output_tokens));
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if let Some(system) = &req.system {
-        messages.push(json!({"role": "system", "content": system}));
-    }
-    for m in &req.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
+    let max_tokens = model.max_tokens(req);
+    let messages = req.chat_messages(|role, m| {
         let content = match m.parts.as_slice() {
             // Plain string content is what every compatible server understands.
             [Part::Text(t)] => json!(t),
@@ -51,8 +40,8 @@ pub(crate) fn body(kind: ProviderKind, model: &ModelSettings, req: &Request) -> 
                     .collect(),
             ),
         };
-        messages.push(json!({"role": role, "content": content}));
-    }
+        json!({"role": role, "content": content})
+    });
     let mut body = json!({
         "model": model.name,
         "messages": messages,
@@ -66,12 +55,8 @@ pub(crate) fn body(kind: ProviderKind, model: &ModelSettings, req: &Request) -> 
     body[max_key] = json!(max_tokens);
     if let Some(effort) = model.reasoning {
         body["reasoning_effort"] = json!(effort.as_str());
-    } else if let Some(t) = req.temperature {
-        body["temperature"] = json!(t);
     }
-    if !req.stop.is_empty() {
-        body["stop"] = json!(req.stop);
-    }
+    req.put_sampling(&mut body, model.reasoning.is_none(), "stop");
     body
 }
 
@@ -140,51 +125,31 @@ fn finish_reason(reason: &str) -> FinishReason {
     }
 }
 
-pub(crate) struct Decoder {
-    cx: CallContext,
-    sse: SseDecoder,
-    stray: Stray,
+/// OpenAI's chunks; the SSE around them is [`decode::Sse`]'s.
+#[derive(Default)]
+pub(crate) struct Events {
     usage: Option<WireUsage>,
-    finish: Option<String>,
-    done: bool,
-    any_event: bool,
+    end: Ending,
 }
 
-impl Decoder {
-    pub(crate) fn new(cx: CallContext) -> Self {
-        Decoder {
-            cx,
-            sse: SseDecoder::new(),
-            stray: Stray::default(),
-            usage: None,
-            finish: None,
-            done: false,
-            any_event: false,
-        }
-    }
-
-    fn on_event(&mut self, data: &str, out: &mut Vec<String>) -> Result<(), ProviderError> {
-        self.any_event = true;
-        if self.done {
-            return Ok(());
-        }
+impl SseEvents for Events {
+    fn on_event(
+        &mut self,
+        cx: &CallContext,
+        data: &str,
+        out: &mut Vec<String>,
+    ) -> Result<(), ProviderError> {
         if data.trim() == "[DONE]" {
-            self.done = true;
+            self.end.complete = true;
             return Ok(());
         }
-        let chunk: Chunk<'_> = decode::parse_json(&self.cx, data)?;
+        let chunk: Chunk<'_> = decode::parse_json(cx, data)?;
         if let Some(e) = chunk.error {
-            return Err(error::mid_stream(
-                &self.cx.provider,
-                &error::error_from_value(&e),
-            ));
+            return Err(decode::stream_error(cx, &e));
         }
         if chunk.object.as_deref() == Some("error") {
-            let whole: Value = decode::parse_json(&self.cx, data)?;
-            return Err(error::mid_stream(
-                &self.cx.provider,
-                &error::error_from_value(&whole),
-            ));
+            let whole: Value = decode::parse_json(cx, data)?;
+            return Err(decode::stream_error(cx, &whole));
         }
         // The usage chunk comes last, with `choices: []`.
         for choice in chunk.choices {
@@ -194,7 +159,7 @@ impl Decoder {
                 out.push(t.into_owned());
             }
             if let Some(r) = choice.finish_reason {
-                self.finish = Some(r.into_owned());
+                self.end.reason = Some(r.into_owned());
             }
         }
         if let Some(u) = chunk.usage {
@@ -203,75 +168,26 @@ impl Decoder {
         Ok(())
     }
 
-    fn finished(&self) -> Finished {
-        Finished {
-            finish_reason: self
-                .finish
-                .as_deref()
-                .map_or(FinishReason::Other("none".to_string()), finish_reason),
-            usage: self.usage.map(WireUsage::normalise).unwrap_or_default(),
-        }
-    }
-}
-
-impl StreamDecoder for Decoder {
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.feed(chunk, |item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        self.sse = sse;
-        result
-    }
-
     fn is_complete(&self) -> bool {
-        self.done
+        self.end.complete
     }
 
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
-        let mut sse = std::mem::take(&mut self.sse);
-        let result = sse.finish(|item| match item {
-            SseItem::Event { data, .. } => self.on_event(data, out),
-            SseItem::Stray(line) => {
-                self.stray.push(line);
-                Ok(())
-            }
-        });
-        match result {
-            Err(ProviderError::Malformed { .. }) => return Err(decode::truncated(&self.cx)),
-            Err(e) => return Err(e),
-            Ok(()) => {}
-        }
-        if !self.any_event
-            && let Some(e) = self.stray.error(&self.cx)
-        {
-            return Err(e);
-        }
-        if !self.done {
-            return Err(decode::truncated(&self.cx));
-        }
-        Ok(self.finished())
+    fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError> {
+        let usage = self.usage.map(WireUsage::normalise).unwrap_or_default();
+        self.end.finished(cx, finish_reason, usage)
     }
 
     fn whole_body(
         &mut self,
-        body: &[u8],
+        cx: &CallContext,
+        v: Value,
         out: &mut Vec<String>,
     ) -> Result<Finished, ProviderError> {
-        let text = String::from_utf8_lossy(body);
-        let v: Value = decode::parse_json(&self.cx, &text)?;
-        if let Some(e) = decode::whole_body_error(&self.cx, &v) {
-            return Err(e);
-        }
         if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
             if let Some(t) = choice.pointer("/message/content").and_then(Value::as_str) {
                 out.push(t.to_string());
             }
-            self.finish = choice
+            self.end.reason = choice
                 .get("finish_reason")
                 .and_then(Value::as_str)
                 .map(str::to_string);
@@ -279,7 +195,7 @@ impl StreamDecoder for Decoder {
         self.usage = v
             .get("usage")
             .and_then(|u| serde_json::from_value(u.clone()).ok());
-        self.done = true;
-        Ok(self.finished())
+        self.end.complete = true;
+        self.finished(cx)
     }
 }

@@ -1,6 +1,7 @@
 //! What a caller asks of a model (system prompt, messages with text and images, limits) and what comes back.
 
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
 use crate::usage::Usage;
 
@@ -37,6 +38,31 @@ impl Request {
             .map(Message::text)
             .unwrap_or_default()
     }
+
+    /// Puts `temperature` (unless `with_temperature` is false) and the stop sequences, under
+    /// the wire's own key `stop_key`, into `target`.
+    pub(crate) fn put_sampling(&self, target: &mut Value, with_temperature: bool, stop_key: &str) {
+        if with_temperature && let Some(t) = self.temperature {
+            target["temperature"] = json!(t);
+        }
+        if !self.stop.is_empty() {
+            target[stop_key] = json!(self.stop);
+        }
+    }
+
+    /// Chat-style messages (OpenAI, Ollama): the system prompt as a leading `system` message,
+    /// then each message as `message` builds it from its role name.
+    pub(crate) fn chat_messages(
+        &self,
+        mut message: impl FnMut(&'static str, &Message) -> Value,
+    ) -> Vec<Value> {
+        let mut messages = Vec::with_capacity(self.messages.len() + 1);
+        if let Some(system) = &self.system {
+            messages.push(json!({"role": "system", "content": system}));
+        }
+        messages.extend(self.messages.iter().map(|m| message(m.role.as_str(), m)));
+        messages
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +70,17 @@ impl Request {
 pub enum Role {
     User,
     Assistant,
+}
+
+impl Role {
+    /// The role's name on the Anthropic, OpenAI and Ollama wires (Gemini calls the assistant
+    /// `model`).
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::request::Effort;
+use crate::request::{Effort, Request};
 use crate::retry::Backoff;
 use crate::secret::ApiKeySource;
 use crate::usage::Price;
@@ -147,6 +147,12 @@ impl ModelSettings {
             price: None,
             prompt_cache: true,
         }
+    }
+
+    /// The answer's token cap for `req`: its own cap, never above the model's.
+    pub(crate) fn max_tokens(&self, req: &Request) -> u32 {
+        req.max_output_tokens
+            .map_or(self.max_output_tokens, |m| m.min(self.max_output_tokens))
     }
 
     /// The most output tokens a call may be billed for, for worst-case cost estimates: on

@@ -98,6 +98,12 @@ pub enum SseItem<'a> {
 #[derive(Debug, Default)]
 pub struct SseDecoder {
     lines: LineSplitter,
+    pending: Pending,
+}
+
+/// The event being built from its field lines.
+#[derive(Debug, Default)]
+struct Pending {
     event: String,
     data: String,
     has_data: bool,
@@ -119,16 +125,9 @@ impl SseDecoder {
         chunk: &[u8],
         mut on_item: impl FnMut(SseItem<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let SseDecoder {
-            lines,
-            event,
-            data,
-            has_data,
-            started,
-        } = self;
-        lines.feed(chunk, |line| {
-            handle_line(line, started, event, data, has_data, &mut on_item)
-        })
+        let pending = &mut self.pending;
+        self.lines
+            .feed(chunk, |line| pending.handle_line(line, &mut on_item))
     }
 
     /// At end of stream: completes an unterminated last line and dispatches a pending event.
@@ -143,83 +142,78 @@ impl SseDecoder {
         &mut self,
         mut on_item: impl FnMut(SseItem<'_>) -> Result<(), E>,
     ) -> Result<(), E> {
-        let SseDecoder {
-            lines,
-            event,
-            data,
-            has_data,
-            started,
-        } = self;
-        lines.finish(|line| handle_line(line, started, event, data, has_data, &mut on_item))?;
-        dispatch(event, data, has_data, &mut on_item)
+        let pending = &mut self.pending;
+        self.lines
+            .finish(|line| pending.handle_line(line, &mut on_item))?;
+        pending.dispatch(&mut on_item)
     }
 }
 
-fn handle_line<E>(
-    line: &[u8],
-    started: &mut bool,
-    event: &mut String,
-    data: &mut String,
-    has_data: &mut bool,
-    on_item: &mut impl FnMut(SseItem<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    let mut line = line;
-    if !*started {
-        *started = true;
-        line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
-    }
-    if line.is_empty() {
-        return dispatch(event, data, has_data, on_item);
-    }
-    if line[0] == b':' {
-        return Ok(());
-    }
-    let (name, value) = match memchr::memchr(b':', line) {
-        Some(i) => {
-            let v = &line[i + 1..];
-            (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+impl Pending {
+    fn handle_line<E>(
+        &mut self,
+        line: &[u8],
+        on_item: &mut impl FnMut(SseItem<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut line = line;
+        if !self.started {
+            self.started = true;
+            line = line.strip_prefix("\u{feff}".as_bytes()).unwrap_or(line);
         }
-        None => (line, &line[line.len()..]),
-    };
-    match name {
-        b"data" => {
-            data.push_str(&utf8(value));
-            data.push('\n');
-            *has_data = true;
+        if line.is_empty() {
+            return self.dispatch(on_item);
         }
-        b"event" => {
-            event.clear();
-            event.push_str(&utf8(value));
+        if line[0] == b':' {
+            return Ok(());
         }
-        b"id" | b"retry" => {}
-        _ => on_item(SseItem::Stray(&utf8(line)))?,
-    }
-    Ok(())
-}
-
-fn dispatch<E>(
-    event: &mut String,
-    data: &mut String,
-    has_data: &mut bool,
-    on_item: &mut impl FnMut(SseItem<'_>) -> Result<(), E>,
-) -> Result<(), E> {
-    let result = if *has_data {
-        if data.ends_with('\n') {
-            data.pop();
-        }
-        let name = if event.is_empty() {
-            "message"
-        } else {
-            event.as_str()
+        let (name, value) = match memchr::memchr(b':', line) {
+            Some(i) => {
+                let v = &line[i + 1..];
+                (&line[..i], v.strip_prefix(b" ").unwrap_or(v))
+            }
+            None => (line, &line[line.len()..]),
         };
-        on_item(SseItem::Event { event: name, data })
-    } else {
+        match name {
+            b"data" => {
+                self.data.push_str(&utf8(value));
+                self.data.push('\n');
+                self.has_data = true;
+            }
+            b"event" => {
+                self.event.clear();
+                self.event.push_str(&utf8(value));
+            }
+            b"id" | b"retry" => {}
+            _ => on_item(SseItem::Stray(&utf8(line)))?,
+        }
         Ok(())
-    };
-    event.clear();
-    data.clear();
-    *has_data = false;
-    result
+    }
+
+    fn dispatch<E>(
+        &mut self,
+        on_item: &mut impl FnMut(SseItem<'_>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let result = if self.has_data {
+            if self.data.ends_with('\n') {
+                self.data.pop();
+            }
+            let name = if self.event.is_empty() {
+                "message"
+            } else {
+                self.event.as_str()
+            };
+            on_item(SseItem::Event {
+                event: name,
+                data: &self.data,
+            })
+        } else {
+            Ok(())
+        };
+        self.event.clear();
+        self.data.clear();
+        self.has_data = false;
+        result
+    }
 }
 
 /// Servers send UTF-8; a stray invalid byte becomes U+FFFD rather than failing the answer.

@@ -107,112 +107,38 @@ async fn check_stream(kind: ProviderKind, file: &str, expect: Expect) {
     }
 }
 
-#[tokio::test]
-async fn openai_chat_real_stream_text_with_usage() {
-    check_stream(ProviderKind::OpenAi, "openai-chat/real-stream-text-with-usage.sse", Expect {
-        text: "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
-        finish: FinishReason::Stop,
-        usage: usage(14, 30, 0, 0),
-    })
-    .await;
+/// One `#[tokio::test]` per recording, each named as given:
+/// `name: check(kind, file) => text, finish reason, usage;`.
+macro_rules! recordings {
+    ($($(#[$attr:meta])* $name:ident: $check:ident($kind:ident, $file:literal)
+        => $text:expr, $finish:ident, $usage:expr;)*) => {$(
+        $(#[$attr])*
+        #[tokio::test]
+        async fn $name() {
+            let expect = Expect { text: $text, finish: FinishReason::$finish, usage: $usage };
+            $check(ProviderKind::$kind, $file, expect).await;
+        }
+    )*};
 }
 
-#[tokio::test]
-async fn openai_chat_real_stream_finish_length() {
-    check_stream(
-        ProviderKind::OpenAi,
-        "openai-chat/real-stream-finish-length.sse",
-        Expect {
-            text: "{\"",
-            finish: FinishReason::Length,
-            usage: usage(79, 1, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn openai_chat_real_stream_tool_calls() {
-    check_stream(
-        ProviderKind::OpenAi,
-        "openai-chat/real-stream-tool-calls.sse",
-        Expect {
-            text: "",
-            finish: FinishReason::ToolUse,
-            usage: usage(44, 16, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn openai_compatible_parses_the_same_recording() {
-    check_stream(
-        ProviderKind::OpenAiCompatible,
-        "openai-chat/real-stream-finish-length.sse",
-        Expect {
-            text: "{\"",
-            finish: FinishReason::Length,
-            usage: usage(79, 1, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn anthropic_real_stream_padded_json() {
-    check_stream(
-        ProviderKind::Anthropic,
-        "anthropic/real-stream-padded-json.sse",
-        Expect {
-            text: "[12345,67890]",
-            finish: FinishReason::Stop,
-            usage: usage(135, 10, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn anthropic_sdk_fixture_without_final_blank_line() {
-    check_stream(
-        ProviderKind::Anthropic,
-        "anthropic/sdk-fixture-basic_response.sse",
-        Expect {
-            text: "Hello there!",
-            finish: FinishReason::Stop,
-            usage: usage(11, 6, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn gemini_real_stream_crlf_usage_on_every_chunk() {
-    check_stream(
-        ProviderKind::Gemini,
-        "gemini/real-stream-basic-reply-short.sse",
-        Expect {
-            text: "The capital of Wyoming is **Cheyenne**.\n",
-            finish: FinishReason::Stop,
-            usage: usage(7, 10, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn ollama_docs_generate_stream() {
-    check_stream(
-        ProviderKind::Ollama,
-        "ollama/docs-generate-stream.ndjson",
-        Expect {
-            text: "That's a fantastic question!",
-            finish: FinishReason::Stop,
-            usage: usage(0, 0, 0, 0),
-        },
-    )
-    .await;
+recordings! {
+    openai_chat_real_stream_text_with_usage: check_stream(OpenAi, "openai-chat/real-stream-text-with-usage.sse")
+        => "I'm unable to provide real-time weather updates. To get the current weather in San Francisco, I recommend checking a reliable weather website or a weather app.",
+        Stop, usage(14, 30, 0, 0);
+    openai_chat_real_stream_finish_length: check_stream(OpenAi, "openai-chat/real-stream-finish-length.sse")
+        => "{\"", Length, usage(79, 1, 0, 0);
+    openai_chat_real_stream_tool_calls: check_stream(OpenAi, "openai-chat/real-stream-tool-calls.sse")
+        => "", ToolUse, usage(44, 16, 0, 0);
+    openai_compatible_parses_the_same_recording: check_stream(OpenAiCompatible, "openai-chat/real-stream-finish-length.sse")
+        => "{\"", Length, usage(79, 1, 0, 0);
+    anthropic_real_stream_padded_json: check_stream(Anthropic, "anthropic/real-stream-padded-json.sse")
+        => "[12345,67890]", Stop, usage(135, 10, 0, 0);
+    anthropic_sdk_fixture_without_final_blank_line: check_stream(Anthropic, "anthropic/sdk-fixture-basic_response.sse")
+        => "Hello there!", Stop, usage(11, 6, 0, 0);
+    gemini_real_stream_crlf_usage_on_every_chunk: check_stream(Gemini, "gemini/real-stream-basic-reply-short.sse")
+        => "The capital of Wyoming is **Cheyenne**.\n", Stop, usage(7, 10, 0, 0);
+    ollama_docs_generate_stream: check_stream(Ollama, "ollama/docs-generate-stream.ndjson")
+        => "That's a fantastic question!", Stop, usage(0, 0, 0, 0);
 }
 
 /// The check for a non-streamed JSON answer (a server that ignored `stream: true`).
@@ -224,71 +150,19 @@ async fn check_whole(kind: ProviderKind, file: &str, expect: Expect) {
     assert_eq!(outcome.usage, expect.usage, "{file}");
 }
 
-#[tokio::test]
-async fn openai_chat_docs_nonstream() {
-    check_whole(
-        ProviderKind::OpenAi,
-        "openai-chat/docs-nonstream.json",
-        Expect {
-            text: "Hello! How can I assist you today?",
-            finish: FinishReason::Stop,
-            usage: usage(19, 10, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn anthropic_real_nonstream_response() {
-    check_whole(
-        ProviderKind::Anthropic,
-        "anthropic/real-nonstream.response.json",
-        Expect {
-            text: r#"{"product_name": "Green Tea", "price": 5.50, "quantity": 2}"#,
-            finish: FinishReason::Stop,
-            usage: usage(249, 26, 0, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn gemini_real_nonstream() {
-    check_whole(ProviderKind::Gemini, "gemini/real-nonstream-basic-reply-short.json", Expect {
-        text: "Google's headquarters, also known as the Googleplex, is located in **Mountain View, California**.\n",
-        finish: FinishReason::Stop,
-        usage: usage(7, 22, 0, 0),
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn gemini_vertex_implicit_caching_counts_cached_and_thinking() {
-    // promptTokenCount includes the cached tokens; thoughts (73) are billed as output.
-    check_whole(
-        ProviderKind::Gemini,
-        "gemini/real-vertex-nonstream-implicit-caching.json",
-        Expect {
-            text: "Red Riding Hood is looking for **directions** in the forest.",
-            finish: FinishReason::Stop,
-            usage: usage(12013, 15 + 73, 11243, 0),
-        },
-    )
-    .await;
-}
-
-#[tokio::test]
-async fn ollama_docs_chat_nonstream() {
-    check_whole(
-        ProviderKind::Ollama,
-        "ollama/docs-chat-nonstream.json",
-        Expect {
-            text: "Hello! How are you today?",
-            finish: FinishReason::Stop,
-            usage: usage(26, 298, 0, 0),
-        },
-    )
-    .await;
+recordings! {
+    openai_chat_docs_nonstream: check_whole(OpenAi, "openai-chat/docs-nonstream.json")
+        => "Hello! How can I assist you today?", Stop, usage(19, 10, 0, 0);
+    anthropic_real_nonstream_response: check_whole(Anthropic, "anthropic/real-nonstream.response.json")
+        => r#"{"product_name": "Green Tea", "price": 5.50, "quantity": 2}"#, Stop, usage(249, 26, 0, 0);
+    gemini_real_nonstream: check_whole(Gemini, "gemini/real-nonstream-basic-reply-short.json")
+        => "Google's headquarters, also known as the Googleplex, is located in **Mountain View, California**.\n",
+        Stop, usage(7, 22, 0, 0);
+    /// promptTokenCount includes the cached tokens; thoughts (73) are billed as output.
+    gemini_vertex_implicit_caching_counts_cached_and_thinking: check_whole(Gemini, "gemini/real-vertex-nonstream-implicit-caching.json")
+        => "Red Riding Hood is looking for **directions** in the forest.", Stop, usage(12013, 15 + 73, 11243, 0);
+    ollama_docs_chat_nonstream: check_whole(Ollama, "ollama/docs-chat-nonstream.json")
+        => "Hello! How are you today?", Stop, usage(26, 298, 0, 0);
 }
 
 #[tokio::test]
