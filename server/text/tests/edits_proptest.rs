@@ -16,7 +16,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, TestRunner};
+use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use text::{ContentChange, Position, PositionEncoding, Range, Rope, TextDocument};
 use tree_sitter::{Language, Node, Parser, Tree};
 
@@ -333,13 +333,21 @@ struct Run {
 /// Runs the property and returns what it counted.
 fn run(r: Run) -> Counts {
     let counts = Counts::default();
-    let mut runner = TestRunner::new(Config {
-        cases: r.cases,
-        failure_persistence: None,
-        // Cases are long; a few hundred shrink steps find a short sequence without taking minutes.
-        max_shrink_iters: 500,
-        ..Config::default()
-    });
+    // A fixed seed: the same million edits every run. With a fresh seed each run, some seeds
+    // drive tree-sitter's error recovery into parses that take minutes and gigabytes (FIXME:
+    // the server needs a parse budget for that; see ARCHITECTURE.md), which made CI's time
+    // depend on luck.
+    let rng = TestRng::deterministic_rng(RngAlgorithm::ChaCha);
+    let mut runner = TestRunner::new_with_rng(
+        Config {
+            cases: r.cases,
+            failure_persistence: None,
+            // Cases are long; a few hundred shrink steps find a short sequence without taking minutes.
+            max_shrink_iters: 500,
+            ..Config::default()
+        },
+        rng,
+    );
     let strategy = (
         prop::sample::select(SEEDS),
         prop::collection::vec(random_edit(r.pieces), r.edits_per_case..=r.edits_per_case),
