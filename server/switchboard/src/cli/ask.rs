@@ -10,7 +10,7 @@ use futures::StreamExt;
 use providers::{FinishReason, Outcome, Request, StreamEvent};
 use serde_json::json;
 
-use super::{FAILED, USAGE};
+use super::{FAILED, USAGE, runtime};
 use crate::config;
 
 #[derive(Debug, Args)]
@@ -77,15 +77,9 @@ pub fn run(args: &AskArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("switchboard: cannot start the async runtime: {err}");
-            return ExitCode::from(FAILED);
-        }
+        Err(code) => return code,
     };
     let request = Request::user(args.prompt.clone());
     let (text, streamed) = runtime.block_on(async {

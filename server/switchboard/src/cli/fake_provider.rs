@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::Args;
 use providers::fake::FakeError;
 
-use super::{FAILED, USAGE};
+use super::{FAILED, USAGE, runtime};
 
 #[derive(Debug, Args)]
 pub struct FakeProviderArgs {
@@ -24,15 +24,9 @@ pub struct FakeProviderArgs {
 }
 
 pub fn run(args: &FakeProviderArgs) -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => {
-            eprintln!("switchboard: cannot start the async runtime: {err}");
-            return ExitCode::from(FAILED);
-        }
+        Err(code) => return code,
     };
     let served = runtime.block_on(providers::fake::serve(
         args.listen,

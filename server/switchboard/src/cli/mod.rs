@@ -44,16 +44,21 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn serve() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// The async runtime a command runs on, or the exit code to end with when it cannot start.
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => {
+        .map_err(|err| {
             eprintln!("switchboard: cannot start the async runtime: {err}");
-            return ExitCode::from(FAILED);
-        }
+            ExitCode::from(FAILED)
+        })
+}
+
+fn serve() -> ExitCode {
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(code) => return code,
     };
     let ended = runtime.block_on(switchboard::serve(tokio::io::stdin(), tokio::io::stdout()));
     tracing::info!(?ended, "connection closed");
