@@ -1,7 +1,6 @@
 #!/usr/bin/env bash
 # The one test command: everything CI checks, from a fresh clone, with nothing installed by hand.
-# .ci/run runs exactly this. Later suites (the real editors) are added here and install what they
-# need themselves.
+# .ci/run runs exactly this. The editor suites install the editors they drive themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,5 +22,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast
+
+# The real editors, driving the real binary against the fake provider.
+step "building the server for the editor suites"
+cargo build --locked -p switchboard
+export SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/switchboard"
+for editor in neovim helix vscode; do
+  step "editor suite: $editor"
+  "tests/editors/$editor/run.sh"
+done
 
 step "all checks passed"

@@ -1,8 +1,9 @@
 //! The config file of SPEC §2: a good parse, layering, and the error messages a user sees for
-//! bad configs (snapshots; `UPDATE_EXPECT=1 cargo test -p switchboard-router` refreshes them).
+//! bad configs, each at the `file:line:col` of the value at fault (snapshots;
+//! `UPDATE_EXPECT=1 cargo test -p switchboard-router` refreshes them).
 
 use expect_test::{Expect, expect};
-use router::{Config, Layer};
+use router::{Config, Layer, Role};
 
 fn check_error(text: &str, expected: Expect) {
     match Config::from_toml_str(text, "config.toml") {
@@ -40,20 +41,25 @@ implement = ["opus", "qwen"]
 
 [[rules]]
 role = "implement"
+when = { max_input_tokens = 1500, languages = ["python", "lua"] }
 use = ["qwen"]
 
 [budget]
 per_day_usd = 5.0
+on_exceed = "downgrade"
 
 [privacy]
 exclude = [".env"]
 
 [edits]
-confirm = false
+confirm = true
+
+[routing]
+cooldown_s = 300
 "#;
 
 #[test]
-fn a_good_config_parses_and_keeps_the_untyped_sections() {
+fn a_good_config_parses_into_typed_sections() {
     let config = Config::from_toml_str(GOOD, "config.toml").expect("the config is good");
     expect![[r#"
         Config {
@@ -122,61 +128,60 @@ fn a_good_config_parses_and_keeps_the_untyped_sections() {
                     reasoning: None,
                 },
             },
-            roles: Some(
-                {
-                    "implement": Array(
-                        [
-                            String(
-                                "opus",
-                            ),
-                            String(
-                                "qwen",
-                            ),
-                        ],
-                    ),
-                },
-            ),
-            rules: Some(
-                [
-                    {
-                        "role": String(
-                            "implement",
-                        ),
-                        "use": Array(
+            roles: {
+                Implement: [
+                    "opus",
+                    "qwen",
+                ],
+            },
+            rules: [
+                Rule {
+                    role: Implement,
+                    when: When {
+                        languages: Some(
                             [
-                                String(
-                                    "qwen",
-                                ),
+                                "python",
+                                "lua",
                             ],
                         ),
+                        min_input_tokens: None,
+                        max_input_tokens: Some(
+                            1500,
+                        ),
+                        min_lines: None,
+                        max_lines: None,
+                        min_complexity: None,
+                        max_complexity: None,
+                        min_budget_left_usd: None,
+                        max_budget_left_usd: None,
                     },
+                    models: [
+                        "qwen",
+                    ],
+                },
+            ],
+            budget: Budget {
+                per_request_usd: None,
+                per_day_usd: Some(
+                    5.0,
+                ),
+                per_month_usd: None,
+                on_exceed: Downgrade,
+            },
+            privacy: Privacy {
+                exclude: [
+                    ".env",
                 ],
-            ),
-            budget: Some(
-                {
-                    "per_day_usd": Float(
-                        5.0,
-                    ),
-                },
-            ),
-            privacy: Some(
-                {
-                    "exclude": Array(
-                        [
-                            String(
-                                ".env",
-                            ),
-                        ],
-                    ),
-                },
-            ),
-            edits: Some(
-                {
-                    "confirm": Boolean(
-                        false,
-                    ),
-                },
-            ),
+                redact_secrets: true,
+            },
+            edits: Edits {
+                confirm: true,
+            },
+            routing: Routing {
+                cooldown_after_failures: 3,
+                failure_window_s: 60,
+                cooldown_s: 300,
+            },
         }"#]]
     .assert_eq(&format!("{config:#?}"));
 }
@@ -202,7 +207,7 @@ fn an_unknown_top_level_key_far_from_any_lists_them() {
     check_error(
         "colour = \"blue\"\n",
         expect![
-            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits"
+            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing"
         ],
     );
 }
@@ -317,4 +322,292 @@ fn an_error_needing_the_merged_whole_points_at_the_last_layer_that_set_the_key()
 #[test]
 fn no_layers_is_the_empty_config() {
     assert_eq!(Config::from_layers(&[]), Ok(Config::default()));
+}
+
+// --- roles, rules, budget: errors of meaning ---
+
+const TWO_MODELS: &str = "[providers.a]\nkind = \"anthropic\"\n\n[models.haiku]\nprovider = \"a\"\nname = \"claude-haiku-4-5\"\n\n[models.sonnet]\nprovider = \"a\"\nname = \"claude-sonnet-4-5\"\n";
+
+fn with_models(rest: &str) -> String {
+    format!("{TWO_MODELS}\n{rest}")
+}
+
+#[test]
+fn a_role_naming_an_unknown_model_suggests_the_nearest() {
+    check_error(
+        &with_models("[roles]\nimplement = [\"sonnet\", \"hiaku\"]\n"),
+        expect![
+            "config.toml:13:24: [roles] implement names model `hiaku`, which has no [models.hiaku] table; did you mean `haiku`?"
+        ],
+    );
+}
+
+#[test]
+fn an_unknown_role_key_suggests_the_nearest_role() {
+    check_error(
+        &with_models("[roles]\nimplment = [\"sonnet\"]\n"),
+        expect![
+            "config.toml:13:1: unknown key `implment` in [roles]: `implment` is not a role; did you mean `implement`?"
+        ],
+    );
+}
+
+#[test]
+fn ask_is_not_a_role_to_configure() {
+    check_error(
+        &with_models("[roles]\nask = [\"sonnet\"]\n"),
+        expect![
+            "config.toml:13:1: unknown key `ask` in [roles]: `ask` is not routed itself: it picks plan, implement, review, search or vision from the instruction; name one of those"
+        ],
+    );
+}
+
+#[test]
+fn a_rule_for_an_unknown_role_suggests_the_nearest() {
+    check_error(
+        &with_models("[[rules]]\nrole = \"reveiw\"\nuse = [\"haiku\"]\n"),
+        expect![
+            "config.toml:13:8: rule #1 is for no role: `reveiw` is not a role; did you mean `review`?"
+        ],
+    );
+}
+
+#[test]
+fn a_rule_using_an_unknown_model_is_refused_at_that_model() {
+    check_error(
+        &with_models(
+            "[[rules]]\nrole = \"review\"\nuse = [\"haiku\"]\n\n[[rules]]\nrole = \"implement\"\nuse = [\"haiku\", \"opus\"]\n",
+        ),
+        expect![
+            "config.toml:18:17: rule #2 uses model `opus`, which has no [models.opus] table; configured: haiku, sonnet"
+        ],
+    );
+}
+
+#[test]
+fn a_rule_whose_min_is_above_its_max_can_never_match() {
+    check_error(
+        &with_models(
+            "[[rules]]\nrole = \"implement\"\nwhen = { min_lines = 50, max_lines = 10 }\nuse = [\"haiku\"]\n",
+        ),
+        expect![
+            "config.toml:14:22: rule #1: min_lines = 50 is more than max_lines = 10, so the rule can never match; swap them or drop one"
+        ],
+    );
+}
+
+#[test]
+fn a_rule_for_no_language_can_never_match() {
+    check_error(
+        &with_models(
+            "[[rules]]\nrole = \"implement\"\nwhen = { languages = [] }\nuse = [\"haiku\"]\n",
+        ),
+        expect![[
+            r#"config.toml:14:22: rule #1: `languages` is empty, so the rule can never match; name LSP languageIds such as "python", or drop the key"#
+        ]],
+    );
+}
+
+#[test]
+fn an_unknown_condition_suggests_the_nearest() {
+    check_error(
+        &with_models(
+            "[[rules]]\nrole = \"implement\"\nwhen = { max_tokens = 1500 }\nuse = [\"haiku\"]\n",
+        ),
+        expect![
+            "config.toml:14:10: unknown key `max_tokens` in the `when` of rule #1; did you mean `max_input_tokens`?"
+        ],
+    );
+}
+
+#[test]
+fn a_rule_without_use_says_what_to_add() {
+    check_error(
+        &with_models("[[rules]]\nrole = \"implement\"\n"),
+        expect![[
+            r#"config.toml:12:1: rule #1 has no `use`; add use = ["MODEL", ...] naming the models to try when it matches"#
+        ]],
+    );
+}
+
+#[test]
+fn a_rule_with_an_empty_use_list_is_refused() {
+    check_error(
+        &with_models("[[rules]]\nrole = \"implement\"\nuse = []\n"),
+        expect![
+            "config.toml:14:7: rule #1 has an empty `use` list; name at least one model, or delete the rule"
+        ],
+    );
+}
+
+#[test]
+fn a_negative_budget_is_refused() {
+    check_error(
+        "[budget]\nper_request_usd = 0.5\nper_day_usd = -5.0\n",
+        expect!["config.toml:3:15: budget.per_day_usd must be a number of USD, 0 or more"],
+    );
+}
+
+#[test]
+fn a_negative_budget_condition_is_refused() {
+    check_error(
+        &with_models(
+            "[[rules]]\nrole = \"plan\"\nwhen = { max_budget_left_usd = -1 }\nuse = [\"haiku\"]\n",
+        ),
+        expect![
+            "config.toml:14:32: rule #1: max_budget_left_usd must be a number of USD, 0 or more"
+        ],
+    );
+}
+
+#[test]
+fn on_exceed_is_refuse_or_downgrade() {
+    check_error(
+        "[budget]\non_exceed = \"dowgrade\"\n",
+        expect![[
+            r#"config.toml:2:13: unknown variant `dowgrade`, expected `refuse` or `downgrade` (on_exceed is "refuse": say no; or "downgrade": take the cheapest model that fits)"#
+        ]],
+    );
+}
+
+#[test]
+fn an_unknown_routing_key_suggests_the_nearest() {
+    check_error(
+        "[routing]\ncooldown_secs = 60\n",
+        expect![
+            "config.toml:2:1: unknown key `cooldown_secs` in [routing]; did you mean `cooldown_s`?"
+        ],
+    );
+}
+
+#[test]
+fn a_role_error_points_into_the_layer_that_set_the_list() {
+    let user = Layer::new("user.toml", TWO_MODELS);
+    let workspace = Layer::new(
+        "workspace.toml",
+        "[roles]\nplan = [\"sonnet\"]\nsearch = [\"haiku\", \"gemini-flash\"]\n",
+    );
+    let error =
+        Config::from_layers(&[user, workspace]).expect_err("gemini-flash is not configured");
+    expect!["workspace.toml:3:20: [roles] search names model `gemini-flash`, which has no [models.gemini-flash] table; configured: haiku, sonnet"]
+        .assert_eq(&error.to_string());
+}
+
+#[test]
+fn a_later_key_source_replaces_an_earlier_one() {
+    let user = Layer::new(
+        "user.toml",
+        "[providers.a]\nkind = \"anthropic\"\napi_key_env = \"WORK_KEY\"\n",
+    );
+    let workspace = Layer::new(
+        "workspace.toml",
+        "[providers.a]\napi_key_cmd = [\"pass\", \"show\", \"a\"]\n",
+    );
+    let config = Config::from_layers(&[user, workspace]).expect("one key source each");
+    let a = &config.providers["a"];
+    assert_eq!(a.api_key_env, None);
+    assert_eq!(a.api_key_cmd.as_deref().map(<[String]>::len), Some(3));
+    // In one layer, both is still a mistake.
+    check_error(
+        "[providers.a]\nkind = \"openai\"\napi_key_env = \"K\"\napi_key_cmd = [\"pass\"]\n",
+        expect!["config.toml:4:15: [providers.a] sets both api_key_env and api_key_cmd; keep one"],
+    );
+}
+
+#[test]
+fn later_layers_replace_rules_and_lists_whole() {
+    let user = Layer::new(
+        "user.toml",
+        format!(
+            "{TWO_MODELS}\n[roles]\nplan = [\"sonnet\", \"haiku\"]\nsearch = [\"haiku\"]\n\n[[rules]]\nrole = \"plan\"\nuse = [\"haiku\"]\n\n[privacy]\nexclude = [\".env\"]\n"
+        ),
+    );
+    let workspace = Layer::new(
+        "workspace.toml",
+        "[roles]\nplan = [\"haiku\"]\n\n[[rules]]\nrole = \"review\"\nwhen = { languages = [\"rust\"] }\nuse = [\"sonnet\"]\n\n[privacy]\nredact_secrets = false\n",
+    );
+    let config = Config::from_layers(&[user, workspace]).expect("the layers are good");
+    assert_eq!(config.roles[&Role::Plan], ["haiku"]);
+    assert_eq!(config.roles[&Role::Search], ["haiku"]);
+    assert_eq!(config.rules.len(), 1);
+    assert_eq!(config.rules[0].role, Role::Review);
+    assert_eq!(config.privacy.exclude, [".env"]);
+    assert!(!config.privacy.redact_secrets);
+}
+
+#[derive(serde::Serialize)]
+struct InitOptions {
+    budget: InitBudget,
+    rules: Vec<InitRule>,
+}
+
+#[derive(serde::Serialize)]
+struct InitBudget {
+    per_day_usd: u32,
+    on_exceed: &'static str,
+}
+
+#[derive(serde::Serialize)]
+struct InitRule {
+    role: &'static str,
+    when: std::collections::BTreeMap<&'static str, u32>,
+    #[serde(rename = "use")]
+    models: Vec<&'static str>,
+}
+
+#[test]
+fn a_layer_from_lsp_settings_layers_like_a_file() {
+    // What the binary hands over from `initializationOptions` (a serde_json::Value there).
+    let options = InitOptions {
+        budget: InitBudget {
+            per_day_usd: 2,
+            on_exceed: "downgrade",
+        },
+        rules: vec![InitRule {
+            role: "implement",
+            when: [("max_lines", 20)].into_iter().collect(),
+            models: vec!["haiku"],
+        }],
+    };
+    let lsp = Layer::from_json("initializationOptions", &options).expect("a table");
+    let config =
+        Config::from_layers(&[Layer::new("user.toml", TWO_MODELS), lsp]).expect("good layers");
+    assert_eq!(config.budget.per_day_usd, Some(2.0));
+    assert_eq!(config.budget.on_exceed, router::OnExceed::Downgrade);
+    assert_eq!(config.rules[0].when.max_lines, Some(20));
+
+    let bad = InitOptions {
+        rules: vec![InitRule {
+            role: "implement",
+            when: [("max_lines", 20)].into_iter().collect(),
+            models: vec!["opus"],
+        }],
+        ..options
+    };
+    let lsp = Layer::from_json("initializationOptions", &bad).expect("a table");
+    let error = Config::from_layers(&[Layer::new("user.toml", TWO_MODELS), lsp])
+        .expect_err("opus is not configured");
+    expect!["initializationOptions:7:8: rule #1 uses model `opus`, which has no [models.opus] table; configured: haiku, sonnet"]
+        .assert_eq(&error.to_string());
+
+    let error = Layer::from_json("initializationOptions", &["not", "a", "table"])
+        .expect_err("an array is no config");
+    expect!["initializationOptions: cannot be read as config: unsupported array type; give an object of the config file's structure, without nulls"].assert_eq(&error.to_string());
+}
+
+#[test]
+fn a_role_name_from_the_command_line_parses_or_says_what_the_roles_are() {
+    assert_eq!("review".parse::<Role>(), Ok(Role::Review));
+    let errors: Vec<String> = ["implment", "colour", "ask"]
+        .into_iter()
+        .map(|name| name.parse::<Role>().expect_err("not a role").to_string())
+        .collect();
+    expect![[r#"
+        [
+            "`implment` is not a role; did you mean `implement`?",
+            "`colour` is not a role; roles: plan, implement, review, search, vision",
+            "`ask` is not routed itself: it picks plan, implement, review, search or vision from the instruction; name one of those",
+        ]
+    "#]]
+    .assert_debug_eq(&errors);
 }

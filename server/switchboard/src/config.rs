@@ -1,22 +1,53 @@
-//! The effective config for the command line: which files are read, in which order, and the one
-//! conversion from the router's config types to the providers' settings.
+//! The effective config: which layers are read, in which order (SPEC §2), the Ollama probe, the
+//! ledger, and the one conversion from the router's config types to the providers' settings.
 //!
-//! `--config FILE` alone if given; else, layered key by key as SPEC §2 orders them, the user
-//! file (`$XDG_CONFIG_HOME/switchboard/config.toml`, default `~/.config/...`) and the workspace
-//! file (`./.switchboard.toml`), each only if it exists, then the file named by
-//! `SWITCHBOARD_CONFIG`, which must exist. (SPEC §2 also layers built-in defaults and LSP
-//! settings; those come with the router issue.)
+//! Layers, later ones overriding earlier ones key by key: the built-in defaults (the catalog's
+//! providers whose key variable is set, and a local Ollama if the probe found one); the user
+//! file (`$XDG_CONFIG_HOME/switchboard/config.toml`, default `~/.config/...`); each workspace
+//! root's `.switchboard.toml`; the LSP settings (`initializationOptions`,
+//! `workspace/didChangeConfiguration`); the file named by `SWITCHBOARD_CONFIG`, which must exist.
+//! `--config FILE` reads that file instead of the user, workspace and `SWITCHBOARD_CONFIG` files,
+//! still on top of the defaults.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
+use ledger::Ledger;
 use providers::{ApiKeySource, Effort, ModelSettings, Price, ProviderKind, ProviderSettings};
 use router::{Config, ConfigError, Layer, ModelConfig, ProviderConfig, Reasoning};
+use tasks::{Caller, LedgerHandle, ModelClient};
+
+/// Where the layers come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources {
+    /// `--config FILE`.
+    pub explicit: Option<PathBuf>,
+    /// Workspace roots whose `.switchboard.toml` is read (the CLI's is the current directory).
+    pub workspace_roots: Vec<PathBuf>,
+    /// The client's settings: `initializationOptions` or `workspace/didChangeConfiguration`.
+    pub lsp_settings: Option<serde_json::Value>,
+    /// The models a local Ollama offered, if the probe found one.
+    pub ollama_models: Option<Vec<String>>,
+}
+
+impl Sources {
+    /// The command line's sources: the current directory as the workspace.
+    pub fn cli(explicit: Option<&Path>, ollama_models: Option<Vec<String>>) -> Sources {
+        Sources {
+            explicit: explicit.map(Path::to_path_buf),
+            workspace_roots: vec![PathBuf::from(".")],
+            lsp_settings: None,
+            ollama_models,
+        }
+    }
+}
 
 /// The config files to read, in layering order; `true` marks one that must exist.
-fn config_files(explicit: Option<&Path>) -> Vec<(PathBuf, bool)> {
-    if let Some(path) = explicit {
-        return vec![(path.to_path_buf(), true)];
+fn config_files(sources: &Sources) -> Vec<(PathBuf, bool)> {
+    if let Some(path) = &sources.explicit {
+        return vec![(path.clone(), true)];
     }
     let mut files = Vec::new();
     let config_home = std::env::var_os("XDG_CONFIG_HOME")
@@ -26,34 +57,153 @@ fn config_files(explicit: Option<&Path>) -> Vec<(PathBuf, bool)> {
     if let Some(dir) = config_home {
         files.push((dir.join("switchboard").join("config.toml"), false));
     }
-    files.push((PathBuf::from(".switchboard.toml"), false));
-    if let Some(path) = std::env::var_os("SWITCHBOARD_CONFIG").filter(|v| !v.is_empty()) {
-        files.push((PathBuf::from(path), true));
+    for root in &sources.workspace_roots {
+        files.push((root.join(".switchboard.toml"), false));
     }
     files
 }
 
-/// Reads and checks the effective config (see the module docs for the files).
+/// The file named by `SWITCHBOARD_CONFIG`, if set (it must exist).
+fn env_config_file() -> Option<PathBuf> {
+    std::env::var_os("SWITCHBOARD_CONFIG")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+}
+
+fn read_layer(path: &Path, required: bool) -> Result<Option<Layer>, ConfigError> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(Some(Layer::new(path.display().to_string(), text))),
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(ConfigError {
+            source_name: path.display().to_string(),
+            line_col: None,
+            message: format!("cannot read the config file: {e}; check the path"),
+        }),
+    }
+}
+
+/// The client's settings as a layer: the object itself, or its `switchboard` member (VS Code
+/// sends its settings under the extension's section).
+fn lsp_layer(settings: &serde_json::Value) -> Result<Option<Layer>, ConfigError> {
+    let value = settings.get("switchboard").unwrap_or(settings);
+    match value {
+        serde_json::Value::Object(map) if !map.is_empty() => {
+            Layer::from_json("LSP settings", value).map(Some)
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Reads and checks the effective config (see the module docs for the layers).
 ///
 /// # Errors
 /// A file that must exist and cannot be read, or the first problem in the config, with its
 /// `file:line:col`.
-pub fn load(explicit: Option<&Path>) -> Result<Config, ConfigError> {
-    let mut layers = Vec::new();
-    for (path, required) in config_files(explicit) {
-        match std::fs::read_to_string(&path) {
-            Ok(text) => layers.push(Layer::new(path.display().to_string(), text)),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                return Err(ConfigError {
-                    source_name: path.display().to_string(),
-                    line_col: None,
-                    message: format!("cannot read the config file: {e}; check the path"),
-                });
-            }
-        }
+pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+    let env = |name: &str| std::env::var(name).ok();
+    let mut layers = vec![router::default_layer(
+        &env,
+        sources.ollama_models.as_deref(),
+    )];
+    for (path, required) in config_files(sources) {
+        layers.extend(read_layer(&path, required)?);
+    }
+    if let Some(settings) = &sources.lsp_settings {
+        layers.extend(lsp_layer(settings)?);
+    }
+    if sources.explicit.is_none()
+        && let Some(path) = env_config_file()
+    {
+        layers.extend(read_layer(&path, true)?);
     }
     Config::from_layers(&layers)
+}
+
+/// Asks a local Ollama (`OLLAMA_HOST`, default `127.0.0.1:11434`) for its models, once and
+/// briefly: `None` when nothing answers within half a second.
+pub async fn probe_ollama() -> Option<Vec<String>> {
+    let host = std::env::var("OLLAMA_HOST")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "127.0.0.1:11434".to_string());
+    let base = if host.starts_with("http://") || host.starts_with("https://") {
+        host
+    } else {
+        format!("http://{host}")
+    };
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_millis(500))
+        .build()
+        .ok()?;
+    let response = client
+        .get(format!("{}/api/tags", base.trim_end_matches('/')))
+        .send()
+        .await
+        .ok()?;
+    let tags: serde_json::Value = response.error_for_status().ok()?.json().await.ok()?;
+    let names = tags["models"]
+        .as_array()?
+        .iter()
+        .filter_map(|m| m["name"].as_str().map(str::to_string))
+        .collect();
+    Some(names)
+}
+
+/// The state directory: `state_dir` when given (tests, embedders), else SPEC §4's
+/// (`SWITCHBOARD_STATE_DIR`, else `$XDG_STATE_HOME/switchboard`, else `~/.local/state/switchboard`).
+///
+/// # Errors
+/// When no directory can be found (no `HOME`), with what to set.
+pub fn state_dir(state_dir: Option<&Path>) -> Result<PathBuf, String> {
+    match state_dir {
+        Some(dir) => Ok(dir.to_path_buf()),
+        None => ledger::state_dir_from(|name| std::env::var_os(name)).map_err(|e| e.to_string()),
+    }
+}
+
+/// The ledger in the state directory (see [`state_dir`]), opened on first use.
+pub fn ledger(dir: Option<PathBuf>) -> Arc<LedgerHandle> {
+    Arc::new(LedgerHandle::lazy(move || {
+        let dir = state_dir(dir.as_deref())?;
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create the state directory {}: {e}", dir.display()))?;
+        Ledger::open(&dir.join(ledger::LEDGER_FILE_NAME))
+            .map(Arc::new)
+            .map_err(|err| err.to_string())
+    }))
+}
+
+/// Everything a call needs for this config: a client per model (one per provider, shared), and
+/// whether each provider has a key.
+pub fn caller(config: Config, ledger: Arc<LedgerHandle>) -> Caller {
+    let mut providers: BTreeMap<String, Arc<dyn providers::Provider>> = BTreeMap::new();
+    let mut key_sources = BTreeMap::new();
+    for (name, provider) in &config.providers {
+        let settings = provider_settings(name, provider);
+        key_sources.insert(name.clone(), settings.api_key.clone());
+        match providers::client_for(&settings) {
+            Ok(client) => {
+                providers.insert(name.clone(), Arc::from(client));
+            }
+            Err(err) => tracing::warn!("provider {name} cannot be used: {err}"),
+        }
+    }
+    let clients = config
+        .models
+        .iter()
+        .filter_map(|(alias, model)| {
+            let provider = providers.get(&model.provider)?.clone();
+            let settings = model_settings(model);
+            Some((alias.clone(), ModelClient { provider, settings }))
+        })
+        .collect();
+    let has_key = move |provider: &str| match key_sources.get(provider) {
+        Some(ApiKeySource::Env(var)) => std::env::var(var).is_ok_and(|v| !v.is_empty()),
+        // A command is only run when a call needs the key; assume it gives one.
+        Some(ApiKeySource::Command(_) | ApiKeySource::None) => true,
+        None => false,
+    };
+    Caller::new(config, ledger, clients, Box::new(has_key))
 }
 
 /// `[providers.NAME]` as the providers crate takes it; unset keys keep the kind's defaults.
@@ -128,7 +278,22 @@ mod tests {
 
     #[test]
     fn an_explicit_file_is_the_only_one_read() {
-        let files = config_files(Some(Path::new("x.toml")));
+        let files = config_files(&Sources::cli(Some(Path::new("x.toml")), None));
         assert_eq!(files, vec![(PathBuf::from("x.toml"), true)]);
+    }
+
+    #[test]
+    fn lsp_settings_may_come_under_the_extension_section() {
+        let flat = serde_json::json!({ "budget": { "per_day_usd": 1.0 } });
+        let nested = serde_json::json!({ "switchboard": { "budget": { "per_day_usd": 1.0 } } });
+        let a = lsp_layer(&flat).expect("valid").expect("a layer");
+        let b = lsp_layer(&nested).expect("valid").expect("a layer");
+        assert_eq!(a.text, b.text);
+        assert!(lsp_layer(&serde_json::json!({})).expect("valid").is_none());
+        assert!(
+            lsp_layer(&serde_json::Value::Null)
+                .expect("valid")
+                .is_none()
+        );
     }
 }

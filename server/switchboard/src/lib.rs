@@ -3,8 +3,10 @@
 //! The binary (`main.rs`) is a thin command line over this library, which the end-to-end
 //! tests drive in process.
 
+pub mod config;
 mod from_proto;
 mod handlers;
+mod jobs;
 pub mod logging;
 mod server;
 mod session;
@@ -12,4 +14,4 @@ mod store;
 mod to_proto;
 mod transport;
 
-pub use server::{Ended, serve};
+pub use server::{Ended, Options, serve, serve_with};

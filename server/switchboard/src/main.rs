@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
-mod config;
+use switchboard::config;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

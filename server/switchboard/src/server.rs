@@ -6,19 +6,27 @@
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::FutureExt;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tower_lsp_server::jsonrpc::{self, Result};
 use tower_lsp_server::ls_types::{
-    DidChangeTextDocumentParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
-    DidSaveTextDocumentParams, InitializeParams, InitializeResult, InitializedParams, MessageType,
+    CodeActionParams, CodeActionResponse, DidChangeConfigurationParams,
+    DidChangeTextDocumentParams, DidChangeWatchedFilesParams, DidCloseTextDocumentParams,
+    DidOpenTextDocumentParams, DidSaveTextDocumentParams, ExecuteCommandParams, InitializeParams,
+    InitializeResult, InitializedParams, LSPAny, MessageType, Registration, Uri,
+    WorkDoneProgressCancelParams,
 };
 use tower_lsp_server::{Client, LanguageServer, LspService, Server};
 
-use crate::handlers::{document_state, lifecycle, text_document};
+use crate::config;
+use crate::handlers::{
+    code_action, configuration, costs, document_state, lifecycle, text_document,
+};
+use crate::jobs;
 use crate::session::Session;
-use crate::store::Report;
+use crate::store::{Report, Snapshot};
 use crate::transport;
 
 /// How the connection ended, which decides the exit code (LSP: 0 after `shutdown`, else 1).
@@ -37,18 +45,37 @@ impl Ended {
     }
 }
 
+/// What an embedder (or a test) may set for a server.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Where the ledger and answers live, instead of SPEC §4's state directory.
+    pub state_dir: Option<std::path::PathBuf>,
+}
+
 /// Serves LSP over a pair of byte streams until `exit` or the end of input.
 pub async fn serve<I, O>(input: I, output: O) -> Ended
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin,
 {
-    let session = Arc::new(Session::default());
+    serve_with(input, output, Options::default()).await
+}
+
+/// [`serve`] with [`Options`].
+pub async fn serve_with<I, O>(input: I, output: O, options: Options) -> Ended
+where
+    I: AsyncRead + Unpin,
+    O: AsyncWrite + Unpin,
+{
+    let session = Arc::new(Session::new(options.state_dir));
     let (service, socket) = LspService::build(|client| Backend {
         client,
         session: session.clone(),
     })
     .custom_method("switchboard/documentState", Backend::document_state)
+    .custom_method("switchboard/routes", Backend::routes)
+    .custom_method("switchboard/costs", Backend::costs)
+    .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
     .finish();
 
     // tower-lsp reads and writes through in-memory pipes, behind the transport guard.
@@ -76,6 +103,9 @@ where
         Ended::WithoutShutdown
     }
 }
+
+/// How long after a change the background parse waits for the user to pause typing.
+const SETTLE_DELAY: Duration = Duration::from_millis(150);
 
 pub struct Backend {
     client: Client,
@@ -144,9 +174,61 @@ impl Backend {
         params: document_state::DocumentStateParams,
     ) -> Result<document_state::DocumentState> {
         guarded("switchboard/documentState", async {
-            document_state::document_state(&self.session, params)
+            let snapshot = self.settled_snapshot(params.uri.clone()).await;
+            document_state::document_state(snapshot, params)
         })
         .await
+    }
+
+    async fn progress_cancel(&self, params: WorkDoneProgressCancelParams) {
+        let cancelled = jobs::run::trace_of_token(&params.token)
+            .is_some_and(|trace| self.session.jobs.cancel(trace));
+        tracing::info!(?params.token, cancelled, "progress cancel");
+    }
+
+    async fn costs(&self) -> Result<serde_json::Value> {
+        guarded("switchboard/costs", async { costs::costs(&self.session) }).await
+    }
+
+    async fn routes(&self) -> Result<serde_json::Value> {
+        guarded("switchboard/routes", async {
+            configuration::routes(&self.session)
+        })
+        .await
+    }
+
+    /// A snapshot whose tree equals a fresh parse of its text; the parse, when one is needed,
+    /// runs on a blocking thread so the async threads keep serving.
+    async fn settled_snapshot(&self, uri: Uri) -> Option<Snapshot> {
+        let session = self.session.clone();
+        match tokio::task::spawn_blocking(move || session.documents.settled_snapshot(&uri)).await {
+            Ok(snapshot) => snapshot,
+            Err(err) => std::panic::resume_unwind(err.into_panic()),
+        }
+    }
+
+    /// After a change that left a document's tree missing or inexact, parses it afresh in the
+    /// background once the user pauses, so that readers seldom wait for it.
+    fn settle_later(&self, uri: Uri) {
+        let Some(text_id) = self.session.documents.text_id(&uri) else {
+            return;
+        };
+        if !self.session.documents.needs_settling(&uri) {
+            return;
+        }
+        let session = self.session.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SETTLE_DELAY).await;
+            // Typed meanwhile: the task that change scheduled settles the newer text.
+            if session.documents.text_id(&uri) != Some(text_id) {
+                return;
+            }
+            let settled =
+                tokio::task::spawn_blocking(move || session.documents.settled_snapshot(&uri));
+            if let Err(err) = settled.await {
+                tracing::error!("background parse failed: {err}; the server carries on");
+            }
+        });
     }
 }
 
@@ -160,6 +242,51 @@ impl LanguageServer for Backend {
 
     async fn initialized(&self, _: InitializedParams) {
         tracing::debug!("client initialized");
+        self.notify("initialized", configuration::reload).await;
+        if self.session.can_watch_files() {
+            let watchers = serde_json::json!({
+                "watchers": [{ "globPattern": format!("**/{}", configuration::WORKSPACE_FILE) }]
+            });
+            let registration = Registration {
+                id: "switchboard-config-watch".to_string(),
+                method: "workspace/didChangeWatchedFiles".to_string(),
+                register_options: Some(watchers),
+            };
+            if let Err(err) = self.client.register_capability(vec![registration]).await {
+                tracing::warn!(
+                    "the client did not watch {}: {err}",
+                    configuration::WORKSPACE_FILE
+                );
+            }
+        }
+        // A local Ollama joins the defaults if one answers; the probe is brief and off the
+        // request path.
+        let session = self.session.clone();
+        let client = self.client.clone();
+        tokio::spawn(async move {
+            if let Some(models) = config::probe_ollama().await {
+                tracing::info!(count = models.len(), "found a local Ollama");
+                session.update_sources(|sources| sources.ollama_models = Some(models));
+                for report in configuration::reload(&session) {
+                    let (Report::Show(message) | Report::Warn(message)) = report;
+                    client.show_message(MessageType::WARNING, message).await;
+                }
+            }
+        });
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.notify("workspace/didChangeConfiguration", |s| {
+            configuration::did_change_configuration(s, params.settings)
+        })
+        .await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        self.notify("workspace/didChangeWatchedFiles", |s| {
+            configuration::did_change_watched_files(s, &params)
+        })
+        .await;
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -169,17 +296,46 @@ impl LanguageServer for Backend {
     }
 
     async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let uri = params.text_document.uri.clone();
         self.notify("textDocument/didOpen", |s| {
             text_document::did_open(s, params)
         })
         .await;
+        self.settle_later(uri);
     }
 
     async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri.clone();
         self.notify("textDocument/didChange", |s| {
             text_document::did_change(s, params)
         })
         .await;
+        self.settle_later(uri.clone());
+        if self.session.findings.has(&uri) {
+            // Review findings move with the text, and go when their lines are rewritten.
+            jobs::run::publish_findings(&self.session, &self.client, &uri).await;
+        }
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        guarded("textDocument/codeAction", async {
+            Ok(code_action::code_actions(&self.session, &params))
+        })
+        .await
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
+        guarded("workspace/executeCommand", async {
+            jobs::start(
+                self.session.clone(),
+                self.client.clone(),
+                &params.command,
+                params.arguments,
+            )
+            .await
+            .map(Some)
+        })
+        .await
     }
 
     async fn did_close(&self, params: DidCloseTextDocumentParams) {

@@ -1,20 +1,97 @@
-//! What the server knows between requests: the open documents and what was negotiated.
+//! What the server knows between requests: the open documents, what was negotiated, and the
+//! config in effect (swapped whole on reload).
 
-use std::sync::OnceLock;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
+use tasks::{Caller, LedgerHandle};
 use text::PositionEncoding;
 
+use dashmap::DashMap;
+use tower_lsp_server::ls_types::Uri;
+
+use crate::config::{self, Sources};
+use crate::jobs::Jobs;
+use crate::jobs::findings::FindingStore;
 use crate::store::DocumentStore;
 
-#[derive(Debug, Default)]
+/// What the client said it can do, at `initialize`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ClientSupport {
+    /// `workspace.workspaceEdit.documentChanges`: versioned edits.
+    pub document_changes: bool,
+    /// `workspace.workspaceEdit.changeAnnotationSupport`.
+    pub change_annotations: bool,
+    /// `window.showDocument.support`.
+    pub show_document: bool,
+    /// `window.workDoneProgress`.
+    pub work_done_progress: bool,
+}
+
+/// A plan answer, kept for the `Implement plan` action of its document.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub trace_id: String,
+    pub markdown: String,
+}
+
 pub struct Session {
+    state_dir: Option<PathBuf>,
     pub documents: DocumentStore,
+    pub jobs: Jobs,
+    pub findings: FindingStore,
+    /// The last plan per document.
+    pub plans: DashMap<Uri, Plan>,
+    client_support: OnceLock<ClientSupport>,
+    /// The workspace symbol index, built on the first action that needs it.
+    workspace_index: OnceLock<Arc<tasks::context::WorkspaceIndex>>,
     encoding: OnceLock<PositionEncoding>,
     shutdown_requested: AtomicBool,
+    /// Where the config's layers come from; changed by the client's settings.
+    sources: Mutex<Sources>,
+    /// The config in effect, with a client per model. Readers clone the `Arc` and let go, so a
+    /// reload never waits for a call and a call never sees half a config.
+    caller: RwLock<Option<Arc<Caller>>>,
+    ledger: Arc<LedgerHandle>,
+    /// The client can register file watchers for us (`didChangeWatchedFiles` dynamic registration).
+    can_watch_files: AtomicBool,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new(None)
+    }
 }
 
 impl Session {
+    /// A session keeping its ledger and answers in `state_dir` (default: SPEC §4's directory).
+    pub fn new(state_dir: Option<PathBuf>) -> Self {
+        Session {
+            state_dir: state_dir.clone(),
+            documents: DocumentStore::default(),
+            jobs: Jobs::default(),
+            findings: FindingStore::default(),
+            plans: DashMap::new(),
+            client_support: OnceLock::new(),
+            workspace_index: OnceLock::new(),
+            encoding: OnceLock::new(),
+            shutdown_requested: AtomicBool::new(false),
+            sources: Mutex::new(Sources::default()),
+            caller: RwLock::new(None),
+            ledger: config::ledger(state_dir),
+            can_watch_files: AtomicBool::new(false),
+        }
+    }
+
+    /// Where the ledger and answers live.
+    ///
+    /// # Errors
+    /// When no state directory can be found.
+    pub fn state_dir(&self) -> Result<PathBuf, String> {
+        config::state_dir(self.state_dir.as_deref())
+    }
+
     /// The negotiated position encoding; utf-16 until `initialize` says otherwise.
     pub fn encoding(&self) -> PositionEncoding {
         self.encoding.get().copied().unwrap_or_default()
@@ -32,5 +109,71 @@ impl Session {
     /// Whether `shutdown` came before the connection ended: LSP's exit code 0, else 1.
     pub fn shutdown_requested(&self) -> bool {
         self.shutdown_requested.load(Ordering::SeqCst)
+    }
+
+    /// A copy of the config's sources.
+    pub fn sources(&self) -> Sources {
+        self.sources
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn update_sources(&self, change: impl FnOnce(&mut Sources)) {
+        change(&mut self.sources.lock().unwrap_or_else(PoisonError::into_inner));
+    }
+
+    /// The config in effect, `None` before `initialize`.
+    pub fn caller(&self) -> Option<Arc<Caller>> {
+        self.caller
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    pub fn has_caller(&self) -> bool {
+        self.caller().is_some()
+    }
+
+    /// Puts a new config in effect, atomically.
+    pub fn set_caller(&self, caller: Arc<Caller>) {
+        *self.caller.write().unwrap_or_else(PoisonError::into_inner) = Some(caller);
+    }
+
+    pub fn set_can_watch_files(&self, can: bool) {
+        self.can_watch_files.store(can, Ordering::SeqCst);
+    }
+
+    pub fn can_watch_files(&self) -> bool {
+        self.can_watch_files.load(Ordering::SeqCst)
+    }
+
+    pub fn set_client_support(&self, support: ClientSupport) {
+        let _ = self.client_support.set(support);
+    }
+
+    /// What the client can do (all off before `initialize`).
+    pub fn client_support(&self) -> ClientSupport {
+        self.client_support.get().copied().unwrap_or_default()
+    }
+
+    /// The workspace symbol index, built (walking the workspace folders) on first use; call it
+    /// off the async threads.
+    pub fn workspace_index(&self) -> Arc<tasks::context::WorkspaceIndex> {
+        self.workspace_index
+            .get_or_init(|| {
+                let roots = self.sources().workspace_roots;
+                let exclude = self
+                    .caller()
+                    .map(|caller| caller.config().privacy.exclude.clone())
+                    .unwrap_or_default();
+                Arc::new(tasks::context::WorkspaceIndex::build(&roots, &exclude))
+            })
+            .clone()
+    }
+
+    /// The ledger, opened on first use.
+    pub fn ledger(&self) -> Arc<LedgerHandle> {
+        self.ledger.clone()
     }
 }

@@ -10,3 +10,11 @@ pub fn encoding(encoding: PositionEncoding) -> PositionEncodingKind {
         PositionEncoding::Utf32 => PositionEncodingKind::UTF32,
     }
 }
+
+pub fn position(pos: text::Position) -> tower_lsp_server::ls_types::Position {
+    tower_lsp_server::ls_types::Position::new(pos.line, pos.character)
+}
+
+pub fn range(range: text::Range) -> tower_lsp_server::ls_types::Range {
+    tower_lsp_server::ls_types::Range::new(position(range.start), position(range.end))
+}

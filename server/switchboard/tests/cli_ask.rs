@@ -96,7 +96,13 @@ async fn ask(config: &ConfigFile, model: &str, json: bool, key: &str) -> Run {
         .arg("--config")
         .arg(&config.path)
         .env_remove("SWITCHBOARD_CONFIG")
-        .env("SWITCHBOARD_LOG", "warn");
+        .env("SWITCHBOARD_LOG", "warn")
+        .env("SWITCHBOARD_STATE_DIR", config._dir.0.join("state"))
+        // A port nothing listens on: no local Ollama joins the built-in defaults.
+        .env("OLLAMA_HOST", "127.0.0.1:9");
+    for var in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"] {
+        command.env_remove(var);
+    }
     if json {
         command.arg("--json");
     }
@@ -142,7 +148,8 @@ async fn ask_json_reports_text_usage_and_cost_for_every_kind() {
         assert_eq!(answer["provider"], format!("{kind}-fake"));
         assert_eq!(answer["finish_reason"], "stop", "{kind}");
         assert_eq!(answer["attempts"], 1, "{kind}");
-        assert!(answer["trace_id"].is_null());
+        let trace_id = answer["trace_id"].as_str().expect("a trace id");
+        assert_eq!(trace_id.len(), 12, "{trace_id}");
         // Ollama's native API reports no cache reads.
         let cached = if kind == "ollama" { 0 } else { 600 };
         let usage = Usage {
@@ -251,7 +258,12 @@ fn known_models(cwd: &Path, env: &[(&str, &PathBuf)]) -> String {
         .args(["ask", "--model", "none", "hi"])
         .current_dir(cwd)
         .env_remove("SWITCHBOARD_CONFIG")
-        .env("SWITCHBOARD_LOG", "warn");
+        .env("SWITCHBOARD_LOG", "warn")
+        .env("SWITCHBOARD_STATE_DIR", cwd.join("state"))
+        .env("OLLAMA_HOST", "127.0.0.1:9");
+    for var in ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY"] {
+        command.env_remove(var);
+    }
     for (name, value) in env {
         command.env(name, value);
     }

@@ -49,6 +49,7 @@ async fn document_state_shows_text_and_tree() {
             "grammar": "rust",
             "text": "fn main() {}\n",
             "syntax_tree": "(source_file (function_item name: (identifier) parameters: (parameters) body: (block)))",
+            "syntax_error": null,
             "in_sync": true,
             "out_of_sync": null
         })
@@ -138,6 +139,23 @@ async fn several_changes_in_one_notification_apply_in_order_and_reparse_once() {
     assert_eq!(
         state["syntax_tree"],
         "(source_file (function_item name: (identifier) parameters: (parameters) body: (block)))"
+    );
+    server.shutdown().await;
+}
+
+/// After an edit where tree-sitter's incremental error recovery differs from a fresh parse
+/// (the regression case of the syntax crate's tests), documentState shows the fresh parse: the
+/// server settles an inexact tree before handing it out.
+#[tokio::test]
+async fn document_state_shows_the_fresh_parse_after_error_recovery_differs() {
+    let (mut server, _) = TestServer::initialized(vscode_like()).await;
+    server.open(URI, "rust", "f//>n}( {\n  (a x = 1(}::").await;
+    server.change(URI, 1, (1, 0, 1, 0), ")").await;
+    let state = server.document_state(URI).await;
+    assert_eq!(state["text"], "f//>n}( {\n)  (a x = 1(}::");
+    assert_eq!(
+        state["syntax_tree"],
+        "(source_file (ERROR (identifier) (line_comment) (ERROR) (ERROR (identifier)) (identifier) (integer_literal) (ERROR)))"
     );
     server.shutdown().await;
 }

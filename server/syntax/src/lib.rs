@@ -43,6 +43,12 @@ pub enum SyntaxError {
     /// Tree-sitter returned no tree.
     #[error("tree-sitter gave up parsing {grammar} text")]
     Parse { grammar: &'static str },
+    /// The parse ran past its time limit and was stopped.
+    #[error("parsing this {grammar} text took longer than {limit:?}, so it was stopped")]
+    OverBudget {
+        grammar: &'static str,
+        limit: std::time::Duration,
+    },
     /// A query file does not compile, or uses captures or predicates it should not.
     #[error("query grammars/{grammar}/{file} is invalid: {message}")]
     Query {

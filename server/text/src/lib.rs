@@ -3,10 +3,12 @@
 //! This crate knows nothing of LSP types, tokio or models: it is the exact bookkeeping of text
 //! that everything else stands on. See ARCHITECTURE.md for its invariants.
 
+mod diff;
 mod document;
 mod mapping;
 mod position;
 
+pub use diff::{CharEdit, apply_char_edits, minimal_edits};
 pub use document::{AppliedChange, ChangeError, ContentChange, TextDocument};
 pub use mapping::{Bias, Edit, Overlap, map_pos, map_range};
 pub use position::{

@@ -1,27 +1,34 @@
-//! `switchboard ask --model ALIAS [--json] [--config FILE] PROMPT`: one streamed call to one
-//! configured model, for checking a config from a terminal.
+//! `switchboard ask (--model ALIAS | --role ROLE) [--json] [--config FILE] PROMPT`: one streamed
+//! call, to one model or to the router's pick for a role with its fallbacks, through the budget
+//! and the ledger.
 
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Args;
-use futures::StreamExt;
-use providers::{FinishReason, Outcome, Request, StreamEvent};
+use router::Role;
 use serde_json::json;
+use tasks::{Answer, CallError, CallEvent, CallSpec, Target};
 
-use super::{FAILED, USAGE, runtime};
+use super::{FAILED, USAGE, runtime_and_config};
 use crate::config;
 
 #[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("target").required(true).args(["model", "role"])))]
 pub struct AskArgs {
     /// The model's alias: the NAME of a [models.NAME] table.
     #[arg(long, value_name = "ALIAS")]
-    model: String,
+    model: Option<String>,
+    /// The role whose models serve, in order: plan, implement, review, search, vision, or ask
+    /// (the instruction decides the role).
+    #[arg(long, value_name = "ROLE")]
+    role: Option<String>,
     /// Print one JSON object with the text, usage and cost instead of streaming the text.
     #[arg(long)]
     json: bool,
-    /// Read only this config file (instead of SWITCHBOARD_CONFIG, or the user and workspace files).
+    /// Read this config file (on top of the built-in defaults) instead of the user file, the
+    /// workspace file and SWITCHBOARD_CONFIG.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// What to ask.
@@ -30,133 +37,103 @@ pub struct AskArgs {
 }
 
 pub fn run(args: &AskArgs) -> ExitCode {
-    let config = match config::load(args.config.as_deref()) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::from(USAGE);
-        }
-    };
-    let Some(model) = config.models.get(&args.model) else {
-        let known: Vec<&str> = config.models.keys().map(String::as_str).collect();
-        if known.is_empty() {
-            eprintln!(
-                "switchboard: unknown model `{}`: no models are configured; add a [models.{}] table (provider, name, price) to the config",
-                args.model, args.model
-            );
-        } else {
-            eprintln!(
-                "switchboard: unknown model `{}`; configured models: {}",
-                args.model,
-                known.join(", ")
-            );
-        }
-        return ExitCode::from(USAGE);
-    };
-    let Some(provider) = config.providers.get(&model.provider) else {
-        // The config check refuses a model naming no provider; this is only a safety net.
-        eprintln!(
-            "switchboard: model `{}` names provider `{}`, which is not configured; add a [providers.{}] table",
-            args.model, model.provider, model.provider
-        );
-        return ExitCode::from(USAGE);
-    };
-    let provider_settings = config::provider_settings(&model.provider, provider);
-    let model_settings = config::model_settings(model);
-    let Some(price) = model_settings.price else {
-        eprintln!(
-            "switchboard: model `{}` has no price, and an unknown cost is never free; add price = {{ input = 1.0, output = 2.0, cached_input = 0.1 }} (USD per million tokens, from the provider's price list) to [models.{}]",
-            args.model, args.model
-        );
-        return ExitCode::from(USAGE);
-    };
-    let client = match providers::client_for(&provider_settings) {
-        Ok(client) => client,
-        Err(e) => {
-            eprintln!("switchboard: {e}");
-            return ExitCode::from(USAGE);
-        }
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
+    let (runtime, config) = match runtime_and_config(args.config.as_deref()) {
+        Ok(both) => both,
         Err(code) => return code,
     };
-    let request = Request::user(args.prompt.clone());
-    let (text, streamed) = runtime.block_on(async {
-        let mut stream = client.stream(&model_settings, &request);
-        let mut text = String::new();
-        let mut stdout = std::io::stdout();
-        while let Some(event) = stream.next().await {
-            match event {
-                Ok(StreamEvent::Text(delta)) => {
-                    if !args.json {
-                        // A closed stdout (a pipe into `head`) is no reason to stop the call.
-                        let _ = stdout.write_all(delta.as_bytes());
-                        let _ = stdout.flush();
-                    }
-                    text.push_str(&delta);
-                }
-                Ok(StreamEvent::Done(outcome)) => return (text, Ok(outcome)),
-                Err(e) => return (text, Err(e)),
+    let target = match (&args.model, &args.role) {
+        (Some(alias), _) => Target::Model {
+            alias: alias.clone(),
+            role: router::classify(&args.prompt),
+        },
+        (None, Some(role)) if role == "ask" => Target::Role(router::classify(&args.prompt)),
+        (None, Some(role)) => match role.parse::<Role>() {
+            Ok(role) => Target::Role(role),
+            Err(err) => {
+                eprintln!("switchboard: {err}");
+                return ExitCode::from(USAGE);
             }
+        },
+        (None, None) => {
+            eprintln!("switchboard: say who answers: --model ALIAS or --role ROLE");
+            return ExitCode::from(USAGE);
         }
-        let truncated = providers::ProviderError::Truncated {
-            provider: provider_settings.name.clone(),
-        };
-        (text, Err(truncated))
-    });
-    let mut stdout = std::io::stdout();
-    if !args.json && !text.is_empty() && !text.ends_with('\n') {
-        // End the streamed line, so a shell prompt or an error starts on its own line.
-        let _ = writeln!(stdout);
+    };
+    let caller = config::caller(config, config::ledger(None));
+    if let Err(why) = caller.ledger() {
+        eprintln!("switchboard: warning: {why}");
     }
-    match streamed {
-        Ok(outcome) => {
+    let spec = CallSpec {
+        target,
+        trace_id: ledger::new_trace_id(),
+        request: providers::Request::user(args.prompt.clone()),
+        input_tokens: router::count_o200k(&args.prompt),
+        language: None,
+        lines: 0,
+        complexity: router::Complexity::default(),
+    };
+    let mut stdout = std::io::stdout();
+    let mut printed_any = false;
+    let result = runtime.block_on(caller.call(
+        &spec,
+        |event| match event {
+            CallEvent::Text(delta) if !args.json => {
+                // A closed stdout (a pipe into `head`) is no reason to stop the call.
+                let _ = stdout.write_all(delta.as_bytes());
+                let _ = stdout.flush();
+                printed_any = !delta.is_empty() || printed_any;
+            }
+            CallEvent::FallingBack { from, error, to } => {
+                if printed_any {
+                    let _ = writeln!(stdout);
+                    printed_any = false;
+                }
+                eprintln!("switchboard: {from} failed ({error}); asking {to}");
+            }
+            _ => {}
+        },
+        futures::future::pending(),
+    ));
+    match result {
+        Ok(answer) => {
             if args.json {
-                let cost = providers::cost_usd(&price, &outcome.usage);
-                let answer = answer_json(args, &model.provider, &text, &outcome, cost);
-                let _ = writeln!(stdout, "{answer}");
+                let _ = writeln!(stdout, "{}", answer_json(&answer));
+            } else if !answer.text.ends_with('\n') {
+                // End the streamed line, so a shell prompt starts on its own line.
+                let _ = writeln!(stdout);
             }
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            eprintln!("switchboard: {e}");
-            ExitCode::from(FAILED)
+        Err(err) => {
+            if printed_any {
+                let _ = writeln!(stdout);
+            }
+            eprintln!("switchboard: {err}");
+            eprintln!("switchboard: trace {}", spec.trace_id);
+            ExitCode::from(match err {
+                CallError::NoRoute(_) => USAGE,
+                CallError::Refused(_)
+                | CallError::Failed(_)
+                | CallError::Ledger(_)
+                | CallError::Cancelled => FAILED,
+            })
         }
     }
 }
 
-fn answer_json(
-    args: &AskArgs,
-    provider: &str,
-    text: &str,
-    outcome: &Outcome,
-    cost_usd: f64,
-) -> serde_json::Value {
+fn answer_json(answer: &Answer) -> serde_json::Value {
     json!({
-        "text": text,
-        "model": args.model,
-        "provider": provider,
-        "finish_reason": finish_reason(&outcome.finish_reason),
+        "text": answer.text,
+        "model": answer.alias,
+        "provider": answer.provider,
+        "finish_reason": tasks::call::finish_reason(&answer.outcome.finish_reason),
         "usage": {
-            "input": outcome.usage.input,
-            "output": outcome.usage.output,
-            "cached_input": outcome.usage.cached_input,
+            "input": answer.outcome.usage.input,
+            "output": answer.outcome.usage.output,
+            "cached_input": answer.outcome.usage.cached_input,
         },
-        "cost_usd": cost_usd,
-        "attempts": outcome.attempts,
-        // The ledger, which gives each call a trace id, arrives with the next issue.
-        "trace_id": null,
+        "cost_usd": answer.cost_usd,
+        "attempts": answer.attempts,
+        "trace_id": answer.trace_id,
     })
-}
-
-fn finish_reason(reason: &FinishReason) -> String {
-    match reason {
-        FinishReason::Stop => "stop".to_string(),
-        FinishReason::Length => "length".to_string(),
-        FinishReason::StopSequence => "stop_sequence".to_string(),
-        FinishReason::ToolUse => "tool_use".to_string(),
-        FinishReason::ContentFilter => "content_filter".to_string(),
-        FinishReason::Other(other) => other.clone(),
-    }
 }

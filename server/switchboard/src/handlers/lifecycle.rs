@@ -2,12 +2,14 @@
 
 use text::PositionEncoding;
 use tower_lsp_server::ls_types::{
-    InitializeParams, InitializeResult, SaveOptions, ServerCapabilities, ServerInfo,
-    TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions,
+    CodeActionProviderCapability, ExecuteCommandOptions, InitializeParams, InitializeResult,
+    SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
 
-use crate::session::Session;
+use crate::handlers::configuration;
+use crate::jobs;
+use crate::session::{ClientSupport, Session};
 use crate::to_proto;
 
 pub fn initialize(session: &Session, params: &InitializeParams) -> InitializeResult {
@@ -22,6 +24,28 @@ pub fn initialize(session: &Session, params: &InitializeParams) -> InitializeRes
     let encoding = PositionEncoding::negotiate(offered);
     session.set_encoding(encoding);
     tracing::info!(encoding = encoding.as_lsp_str(), "initialized");
+    configuration::initialize(session, params);
+    let watch = params
+        .capabilities
+        .workspace
+        .as_ref()
+        .and_then(|w| w.did_change_watched_files.as_ref())
+        .and_then(|w| w.dynamic_registration)
+        .unwrap_or(false);
+    session.set_can_watch_files(watch);
+    let workspace = params.capabilities.workspace.as_ref();
+    let edit = workspace.and_then(|w| w.workspace_edit.as_ref());
+    let window = params.capabilities.window.as_ref();
+    session.set_client_support(ClientSupport {
+        document_changes: edit.and_then(|e| e.document_changes).unwrap_or(false),
+        change_annotations: edit
+            .and_then(|e| e.change_annotation_support.as_ref())
+            .is_some(),
+        show_document: window
+            .and_then(|w| w.show_document.as_ref())
+            .is_some_and(|s| s.support),
+        work_done_progress: window.and_then(|w| w.work_done_progress).unwrap_or(false),
+    });
 
     InitializeResult {
         capabilities: ServerCapabilities {
@@ -36,6 +60,11 @@ pub fn initialize(session: &Session, params: &InitializeParams) -> InitializeRes
                     ..TextDocumentSyncOptions::default()
                 },
             )),
+            code_action_provider: Some(CodeActionProviderCapability::Simple(true)),
+            execute_command_provider: Some(ExecuteCommandOptions {
+                commands: jobs::COMMANDS.iter().map(|c| c.to_string()).collect(),
+                work_done_progress_options: WorkDoneProgressOptions::default(),
+            }),
             ..ServerCapabilities::default()
         },
         server_info: Some(ServerInfo {

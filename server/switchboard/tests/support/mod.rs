@@ -4,6 +4,8 @@
 
 #![allow(dead_code)] // reason: each test binary uses its own part of the harness
 
+pub mod cli;
+
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -37,9 +39,14 @@ pub fn utf8_first() -> Value {
 impl TestServer {
     /// A server that has not been initialized.
     pub fn start() -> Self {
+        Self::start_with(switchboard::Options::default())
+    }
+
+    /// A server with [`switchboard::Options`] (e.g. its own state directory).
+    pub fn start_with(options: switchboard::Options) -> Self {
         let (client_end, server_end) = tokio::io::duplex(1 << 16);
         let (server_read, server_write) = tokio::io::split(server_end);
-        let server = tokio::spawn(switchboard::serve(server_read, server_write));
+        let server = tokio::spawn(switchboard::serve_with(server_read, server_write, options));
         let (read, write) = tokio::io::split(client_end);
         Self {
             writer: write,
@@ -155,6 +162,28 @@ impl TestServer {
             }
             self.unread.push_back(message);
         }
+    }
+
+    /// Waits for a request from the server (`workspace/applyEdit`, ...); its id and params.
+    pub async fn server_request(&mut self, method: &str) -> (Value, Value) {
+        let is_it = |m: &Value| m["method"] == method && m.get("id").is_some();
+        if let Some(at) = self.unread.iter().position(is_it) {
+            let message = self.unread.remove(at).expect("the index was just found");
+            return (message["id"].clone(), message["params"].clone());
+        }
+        loop {
+            let message = self.read_message().await;
+            if is_it(&message) {
+                return (message["id"].clone(), message["params"].clone());
+            }
+            self.unread.push_back(message);
+        }
+    }
+
+    /// Answers a request from the server.
+    pub async fn respond(&mut self, id: Value, result: Value) {
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "result": result }))
+            .await;
     }
 
     /// `switchboard/documentState` for a document.

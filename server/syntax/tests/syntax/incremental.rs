@@ -2,6 +2,7 @@
 //! equals a fresh parse of the new text (the lead's property test does this at scale).
 
 use ropey::Rope;
+use std::time::Duration;
 use syntax::{SyntaxTree, grammar_for_language_id};
 use tree_sitter::{InputEdit, Point, Tree};
 
@@ -67,13 +68,13 @@ fn dump(tree: &Tree) -> Vec<String> {
 fn check_edits(language_id: &str, text: &str, batches: &[&[(&str, &str)]]) {
     let grammar = grammar_for_language_id(language_id).expect("a grammar");
     let mut rope = Rope::from_str(text);
-    let mut tree = SyntaxTree::parse(grammar, &rope).expect("parses");
+    let mut tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
     for (index, batch) in batches.iter().enumerate() {
         for (needle, replacement) in *batch {
             replace(&mut rope, &mut tree, needle, replacement);
         }
-        tree.reparse(&rope).expect("reparses");
-        let fresh = SyntaxTree::parse(grammar, &rope).expect("parses");
+        tree.reparse(&rope, Duration::MAX).expect("reparses");
+        let fresh = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
         assert_eq!(
             tree.to_sexp(),
             fresh.to_sexp(),
@@ -191,11 +192,11 @@ fn markdown_heading_edits_move_sections() {
 fn a_clone_is_a_snapshot_that_later_edits_do_not_touch() {
     let grammar = grammar_for_language_id("rust").expect("a grammar");
     let mut rope = Rope::from_str("fn a() {}\n");
-    let mut tree = SyntaxTree::parse(grammar, &rope).expect("parses");
+    let mut tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
     let snapshot = tree.clone();
     let before = snapshot.to_sexp();
     replace(&mut rope, &mut tree, "fn a() {}", "struct S;");
-    tree.reparse(&rope).expect("reparses");
+    tree.reparse(&rope, Duration::MAX).expect("reparses");
     assert_eq!(snapshot.to_sexp(), before);
     assert_ne!(tree.to_sexp(), before);
     // Snapshots cross threads.

@@ -2,6 +2,7 @@
 //! items, a selection over two items, inside a closure, and plain text without a grammar.
 
 use ropey::Rope;
+use std::time::Duration;
 use syntax::grammar_for_language_id;
 
 use crate::support::{parse, split_cursor};
@@ -55,7 +56,7 @@ fn a_language_without_a_grammar_is_plain_text() {
     // And a grammar without scopes answers none rather than failing.
     let grammar = grammar_for_language_id("json").expect("json has a grammar");
     let rope = Rope::from_str("{\"a\": 1}");
-    let tree = syntax::SyntaxTree::parse(grammar, &rope).expect("parses");
+    let tree = syntax::SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
     assert_eq!(tree.enclosing_scope(&rope, 3..3), None);
     assert_eq!(tree.imports(&rope), Vec::new());
 }

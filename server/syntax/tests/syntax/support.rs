@@ -3,6 +3,7 @@
 
 use std::fmt::Write;
 use std::ops::Range;
+use std::time::Duration;
 
 use expect_test::Expect;
 use ropey::Rope;
@@ -25,7 +26,7 @@ pub fn parse(language_id: &str, text: &str) -> (Rope, SyntaxTree) {
     let grammar =
         grammar_for_language_id(language_id).expect("the fixture's language has a grammar");
     let rope = Rope::from_str(text);
-    let tree = SyntaxTree::parse(grammar, &rope).expect("fixtures parse");
+    let tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("fixtures parse");
     (rope, tree)
 }
 

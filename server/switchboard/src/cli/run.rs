@@ -1,0 +1,240 @@
+//! `switchboard run ROLE PATH[:START-END] [--instruction TEXT] [--apply] [--json]`: the
+//! editor's pipeline from a terminal, with the current directory as the workspace. Prints the
+//! diff (or applies it), the findings, or the answer.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Args;
+use ropey::Rope;
+use router::Role;
+use serde_json::json;
+use tasks::context::{Templates, WorkspaceIndex};
+use tasks::job::{JobInput, JobResult};
+use tasks::reply::FileChange;
+
+use super::{FAILED, USAGE, print_json, runtime_and_config};
+use crate::config;
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// implement, review, search, plan (or ask: the instruction decides).
+    #[arg(value_name = "ROLE")]
+    role: String,
+    /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40`.
+    #[arg(value_name = "PATH[:START-END]")]
+    place: String,
+    /// What to do; without it, a TODO / FIXME / `AI:` comment in or above the lines, else the
+    /// role's default.
+    #[arg(long, value_name = "TEXT")]
+    instruction: Option<String>,
+    /// Write the edits to the files instead of printing the diff.
+    #[arg(long)]
+    apply: bool,
+    #[arg(long)]
+    json: bool,
+    /// Read this config file (on top of the built-in defaults) instead of the usual ones.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+pub fn run(args: &RunArgs) -> ExitCode {
+    let role = match args.role.as_str() {
+        "ask" => router::classify(args.instruction.as_deref().unwrap_or("")),
+        name => match name.parse::<Role>() {
+            Ok(role) => role,
+            Err(err) => {
+                eprintln!("switchboard: {err}");
+                return ExitCode::from(USAGE);
+            }
+        },
+    };
+    let (path, lines) = match super::routes::split_place(&args.place) {
+        Ok(split) => split,
+        Err(message) => {
+            eprintln!("switchboard: {message}");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) => {
+            eprintln!("switchboard: cannot read {path}: {err}; give an existing file");
+            return ExitCode::from(USAGE);
+        }
+    };
+    let (runtime, config) = match runtime_and_config(args.config.as_deref()) {
+        Ok(both) => both,
+        Err(code) => return code,
+    };
+    let relative = path.trim_start_matches("./").to_string();
+    if tasks::context::excluded(&relative, &config.privacy.exclude) {
+        eprintln!(
+            "switchboard: {relative} is excluded by [privacy] exclude, so nothing of it is sent to a model"
+        );
+        return ExitCode::from(USAGE);
+    }
+    let rope = Rope::from_str(&text);
+    let selection = match lines {
+        None => 0..text.len(),
+        Some((first, last)) if first >= 1 && first <= last && last <= rope.len_lines() => {
+            rope.line_to_byte(first - 1)..rope.line_to_byte(last)
+        }
+        Some((first, last)) => {
+            eprintln!(
+                "switchboard: lines {first}-{last} are not in {relative}, which has {} lines",
+                rope.len_lines()
+            );
+            return ExitCode::from(USAGE);
+        }
+    };
+    let grammar = syntax::grammar_for_path(&relative);
+    let tree =
+        grammar.and_then(|g| syntax::SyntaxTree::parse(g, &rope, Duration::from_secs(5)).ok());
+    let language = grammar
+        .and_then(|g| g.language_ids().first().copied())
+        .unwrap_or("plaintext");
+    let exclude = config.privacy.exclude.clone();
+    let caller = config::caller(config, config::ledger(None));
+    let workspace = WorkspaceIndex::build(&[PathBuf::from(".")], &exclude);
+    let templates = Templates::builtin();
+    let trace_id = ledger::new_trace_id();
+    let input = JobInput {
+        role,
+        instruction: args.instruction.clone(),
+        trace_id: trace_id.clone(),
+        path: &relative,
+        language_id: language,
+        rope: &rope,
+        tree: tree.as_ref(),
+        selection,
+        diagnostics: &[],
+        open_documents: &[],
+        workspace: Some(&workspace),
+        plan: None,
+        templates: &templates,
+        image: None,
+    };
+    let read_other = |other: &str| {
+        if other.split('/').any(|part| part == "..") || tasks::context::excluded(other, &exclude) {
+            return None;
+        }
+        std::fs::read_to_string(other).ok()
+    };
+    let done = runtime.block_on(tasks::job::run(
+        &caller,
+        &input,
+        &read_other,
+        |_| {},
+        futures::future::pending(),
+    ));
+    let done = match done {
+        Ok(done) => done,
+        Err(err) => {
+            eprintln!("switchboard: {err}");
+            eprintln!("switchboard: trace {trace_id}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    let answer = &done.answer;
+    let mut out = json!({
+        "trace_id": trace_id,
+        "role": role.as_str(),
+        "model": answer.alias,
+        "cost_usd": answer.cost_usd,
+    });
+    let code = match &done.result {
+        Err(err) => {
+            eprintln!(
+                "switchboard: {}'s answer could not be used, so nothing was changed: {err}",
+                answer.alias
+            );
+            out["outcome"] = json!("refused");
+            out["message"] = json!(err.to_string());
+            ExitCode::from(FAILED)
+        }
+        Ok(JobResult::Edits(changes)) => {
+            let diff = unified_diff(changes);
+            out["diff"] = json!(diff);
+            if args.apply {
+                for change in changes {
+                    if let Err(err) = std::fs::write(&change.path, &change.after) {
+                        eprintln!("switchboard: cannot write {}: {err}", change.path);
+                        return ExitCode::from(FAILED);
+                    }
+                }
+                out["outcome"] = json!("applied");
+                if !args.json {
+                    eprintln!(
+                        "switchboard: applied to {}",
+                        changes
+                            .iter()
+                            .map(|c| c.path.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                }
+            } else {
+                out["outcome"] = json!("diff");
+                if !args.json {
+                    print!("{diff}");
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(JobResult::Findings(findings)) => {
+            out["outcome"] = json!("reviewed");
+            out["findings"] = json!(findings
+                .iter()
+                .map(|f| json!({ "line": f.line, "end_line": f.end_line, "severity": format!("{:?}", f.severity).to_lowercase(), "message": f.message, "fix": f.fix }))
+                .collect::<Vec<_>>());
+            if !args.json {
+                for f in findings {
+                    println!(
+                        "{relative}:{}: {}: {}",
+                        f.line,
+                        format!("{:?}", f.severity).to_lowercase(),
+                        f.message
+                    );
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Ok(JobResult::Answer(markdown)) => {
+            out["outcome"] = json!("answered");
+            out["answer"] = json!(markdown);
+            if !args.json {
+                println!("{markdown}");
+            }
+            ExitCode::SUCCESS
+        }
+    };
+    if args.json {
+        print_json(&out);
+    } else {
+        eprintln!(
+            "switchboard: {} by {} for ${:.4} (trace {trace_id})",
+            role.as_str(),
+            answer.alias,
+            answer.cost_usd
+        );
+    }
+    code
+}
+
+/// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.
+pub fn unified_diff(changes: &[FileChange]) -> String {
+    let mut out = String::new();
+    for change in changes {
+        let diff = similar::TextDiff::from_lines(&change.before, &change.after);
+        out.push_str(
+            &diff
+                .unified_diff()
+                .context_radius(3)
+                .header(&format!("a/{}", change.path), &format!("b/{}", change.path))
+                .to_string(),
+        );
+    }
+    out
+}

@@ -1,0 +1,231 @@
+//! `textDocument/codeAction`: Implement, Review, Explain and Plan on the selection (or, with an
+//! empty one, the enclosing function or class), Fix on diagnostics from any server, the fixes of
+//! review findings, and Implement plan after a plan. Titles name the model that would serve now
+//! and the estimated cost.
+//!
+//! Listing never calls a model or the network and never runs a tokenizer: token counts are
+//! estimated from byte lengths, and routing reads only the local ledger.
+
+use std::ops::Range;
+
+use router::{Decision, Role};
+use serde_json::json;
+use tasks::{CallSpec, Target};
+use tower_lsp_server::ls_types::{
+    CodeAction, CodeActionDisabled, CodeActionKind, CodeActionOrCommand, CodeActionParams,
+    CodeActionResponse, Command,
+};
+
+use crate::from_proto;
+use crate::jobs::{self, Selection};
+use crate::session::Session;
+use crate::store::Snapshot;
+
+/// The code actions for a request; `None` when the document is unknown, out of sync or
+/// excluded by `[privacy]`.
+pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<CodeActionResponse> {
+    let uri = &params.text_document.uri;
+    let snapshot = session.documents.snapshot(uri)?;
+    if snapshot.out_of_sync.is_some() {
+        return None;
+    }
+    let caller = session.caller()?;
+    if jobs::excluded(session, &caller, uri) {
+        return None;
+    }
+    let range = from_proto::range(params.range);
+    let chars = text::range_to_chars(&snapshot.rope, range, session.encoding()).ok()?;
+    let selection = Selection::around(&snapshot, chars);
+    let mut actions = Vec::new();
+    for (role, verb) in [
+        (Role::Implement, "Implement"),
+        (Role::Review, "Review"),
+        (Role::Search, "Explain"),
+        (Role::Plan, "Plan"),
+    ] {
+        actions.push(action(
+            &caller,
+            &snapshot,
+            &selection,
+            role,
+            verb,
+            command_for(role),
+            json!({ "uri": uri, "range": params.range }),
+            CodeActionKind::REFACTOR,
+        ));
+    }
+    if let Some(image) = jobs::image_on(session, &caller, uri, &snapshot, &selection) {
+        actions.push(action(
+            &caller,
+            &snapshot,
+            &selection,
+            Role::Vision,
+            "Describe image",
+            command_for(Role::Vision),
+            json!({ "uri": uri, "range": params.range, "image": image }),
+            CodeActionKind::REFACTOR,
+        ));
+    }
+    for diagnostic in &params.context.diagnostics {
+        if diagnostic.source.as_deref() == Some("switchboard") {
+            continue;
+        }
+        let Ok(chars) = text::range_to_chars(
+            &snapshot.rope,
+            from_proto::range(diagnostic.range),
+            session.encoding(),
+        ) else {
+            continue;
+        };
+        let around = Selection::around(&snapshot, chars);
+        let mut fix = action(
+            &caller,
+            &snapshot,
+            &around,
+            Role::Implement,
+            "Fix",
+            "switchboard.implement",
+            json!({
+                "uri": uri,
+                "range": diagnostic.range,
+                "instruction": format!("Fix this problem: {}", diagnostic.message),
+            }),
+            CodeActionKind::QUICKFIX,
+        );
+        if let CodeActionOrCommand::CodeAction(fix) = &mut fix {
+            fix.diagnostics = Some(vec![diagnostic.clone()]);
+        }
+        actions.push(fix);
+    }
+    actions.extend(session.findings.quickfixes(uri, params.range));
+    if let Some(plan) = session.plans.get(uri) {
+        actions.push(action(
+            &caller,
+            &snapshot,
+            &selection,
+            Role::Implement,
+            "Implement plan",
+            "switchboard.implement",
+            json!({
+                "uri": uri,
+                "range": params.range,
+                "plan_trace_id": plan.trace_id,
+            }),
+            CodeActionKind::REFACTOR,
+        ));
+    }
+    Some(actions)
+}
+
+/// The command a role's action runs.
+pub fn command_for(role: Role) -> &'static str {
+    match role {
+        Role::Implement => "switchboard.implement",
+        Role::Review => "switchboard.review",
+        Role::Search => "switchboard.search",
+        Role::Plan => "switchboard.plan",
+        Role::Vision => "switchboard.vision",
+    }
+}
+
+#[allow(clippy::too_many_arguments)] // reason: one call site per kind of action, all named
+fn action(
+    caller: &tasks::Caller,
+    snapshot: &Snapshot,
+    selection: &Selection,
+    role: Role,
+    verb: &str,
+    command: &str,
+    argument: serde_json::Value,
+    kind: CodeActionKind,
+) -> CodeActionOrCommand {
+    let decision = estimate(caller, snapshot, selection, role);
+    let (title, disabled) = match decision.as_ref().and_then(Decision::chosen) {
+        Some(candidate) => (
+            format!(
+                "{verb} with {} (~{})",
+                candidate.alias,
+                dollars(expected_cost(caller, candidate, selection.bytes.len()))
+            ),
+            None,
+        ),
+        None => {
+            let why = decision
+                .as_ref()
+                .and_then(Decision::refusal_message)
+                .unwrap_or_else(|| "the ledger cannot be read".to_string());
+            (format!("{verb} with switchboard"), Some(why))
+        }
+    };
+    CodeActionOrCommand::CodeAction(CodeAction {
+        title: title.clone(),
+        kind: Some(kind),
+        command: Some(Command {
+            title,
+            command: command.to_string(),
+            arguments: Some(vec![argument]),
+        }),
+        disabled: disabled.map(|reason| CodeActionDisabled { reason }),
+        ..CodeAction::default()
+    })
+}
+
+/// The routing decision for an action, from byte lengths alone.
+fn estimate(
+    caller: &tasks::Caller,
+    snapshot: &Snapshot,
+    selection: &Selection,
+    role: Role,
+) -> Option<Decision> {
+    let bytes = &selection.bytes;
+    let spec = CallSpec {
+        target: Target::Role(role),
+        trace_id: String::new(),
+        request: providers::Request::default(),
+        input_tokens: jobs::estimated_packet_tokens(bytes.len(), snapshot.rope.len_bytes()),
+        language: Some(snapshot.language_id.clone()),
+        lines: lines_in(snapshot, bytes),
+        complexity: selection.complexity(snapshot),
+    };
+    caller.decide(&spec, jiff::Timestamp::now()).ok()
+}
+
+fn lines_in(snapshot: &Snapshot, bytes: &Range<usize>) -> u32 {
+    let first = snapshot.rope.byte_to_line(bytes.start);
+    let last = snapshot.rope.byte_to_line(bytes.end);
+    u32::try_from(last - first + 1).unwrap_or(u32::MAX)
+}
+
+/// A cost for a title: cents when there are some, else the first significant tenth of a cent,
+/// so a cheap call does not read as free.
+fn dollars(usd: f64) -> String {
+    if usd >= 0.01 {
+        format!("${usd:.2}")
+    } else if usd >= 0.0001 {
+        format!("${usd:.4}")
+    } else {
+        "<$0.0001".to_string()
+    }
+}
+
+/// What a call is expected to cost (not its worst case, which the budget reserves): the input
+/// estimate, and an answer about the selection's size (at least 256 tokens, at most the
+/// model's output cap), at the model's prices.
+fn expected_cost(
+    caller: &tasks::Caller,
+    candidate: &router::Candidate,
+    selection_bytes: usize,
+) -> f64 {
+    let Some(price) = caller
+        .config()
+        .models
+        .get(&candidate.alias)
+        .and_then(|m| m.price)
+    else {
+        return candidate.worst_case_usd;
+    };
+    let output = router::estimate_tokens_from_len(selection_bytes)
+        .max(256)
+        .min(u64::from(candidate.max_output_tokens));
+    (candidate.input_tokens as f64 * price.input + output as f64 * price.output) / 1e6
+}

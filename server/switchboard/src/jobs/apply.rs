@@ -1,0 +1,207 @@
+//! A model's file changes as one `WorkspaceEdit`: minimal `TextEdit`s (a diff of old and new
+//! text), moved over whatever the user typed since the request (the text crate's mapping), or
+//! refused when that typing overlaps them (DESIGN invariant 5: no stale edit). Files that are
+//! not open are edited from their content on disk; nothing outside the workspace folders is
+//! ever edited.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use tasks::reply::FileChange;
+use text::{PositionEncoding, Rope};
+use tower_lsp_server::ls_types::{
+    AnnotatedTextEdit, ChangeAnnotation, DocumentChanges, OneOf,
+    OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
+};
+
+use super::relative_to_roots;
+use crate::session::Session;
+use crate::to_proto;
+
+/// The document the request was about, as it was when the job read it.
+pub struct Origin<'a> {
+    pub uri: &'a Uri,
+    /// Its workspace-relative path (as the reply names it).
+    pub path: &'a str,
+    pub opening: u64,
+    pub revision: u64,
+}
+
+/// One file's edits, ready for the client.
+struct FileEdits {
+    uri: Uri,
+    version: Option<i32>,
+    edits: Vec<TextEdit>,
+}
+
+/// Builds the edit for `changes`, or says why nothing may be applied (the user's typing
+/// overlaps, a file changed on disk, a path outside the workspace).
+///
+/// # Errors
+/// The reason, for a `window/showMessage`.
+pub fn workspace_edit(
+    session: &Session,
+    origin: &Origin<'_>,
+    changes: &[FileChange],
+    label: &str,
+) -> Result<WorkspaceEdit, String> {
+    let roots = session.sources().workspace_roots;
+    let encoding = session.encoding();
+    let mut files = Vec::new();
+    for change in changes {
+        files.push(if change.path == origin.path {
+            edits_for_origin(session, origin, change, encoding)?
+        } else {
+            edits_for_other(session, &roots, origin, change, encoding)?
+        });
+    }
+    Ok(to_workspace_edit(session, files, label))
+}
+
+/// Edits of the request's own document, moved over the user's typing since.
+fn edits_for_origin(
+    session: &Session,
+    origin: &Origin<'_>,
+    change: &FileChange,
+    encoding: PositionEncoding,
+) -> Result<FileEdits, String> {
+    let (typed, now) = session
+        .documents
+        .edits_since(origin.uri, origin.opening, origin.revision)
+        .ok_or_else(|| {
+            format!(
+                "{} was closed or changed too much while the model worked; nothing was applied, run it again",
+                origin.path
+            )
+        })?;
+    let rope_then = Rope::from_str(&change.before);
+    let mut edits = Vec::new();
+    for edit in text::minimal_edits(&change.before, &change.after) {
+        let moved = text::map_range(&typed, edit.range.clone()).map_err(|_| {
+            let line = rope_then.char_to_line(edit.range.start.min(rope_then.len_chars())) + 1;
+            format!(
+                "you edited {} near line {line} while the model worked on it; nothing was applied, so your typing stays as it is. Run the action again",
+                origin.path
+            )
+        })?;
+        edits.push(TextEdit {
+            range: to_proto::range(text::chars_to_range(&now.rope, moved, encoding)),
+            new_text: edit.new_text,
+        });
+    }
+    Ok(FileEdits {
+        uri: origin.uri.clone(),
+        version: Some(now.version),
+        edits,
+    })
+}
+
+/// Edits of another file: open (it must not have changed since the job read it) or on disk.
+fn edits_for_other(
+    session: &Session,
+    roots: &[PathBuf],
+    origin: &Origin<'_>,
+    change: &FileChange,
+    encoding: PositionEncoding,
+) -> Result<FileEdits, String> {
+    let root = origin
+        .uri
+        .to_file_path()
+        .and_then(|p| relative_to_roots(roots, &p).map(|(root, _)| root))
+        .or_else(|| roots.first().cloned())
+        .ok_or_else(|| {
+            format!(
+                "the reply edits {}, but no workspace folder is open; nothing was applied",
+                change.path
+            )
+        })?;
+    let path = root.join(&change.path);
+    if change.path.split('/').any(|part| part == "..") || relative_to_roots(roots, &path).is_none()
+    {
+        return Err(format!(
+            "the reply edits {}, which is outside the workspace folders; nothing was applied",
+            change.path
+        ));
+    }
+    let uri = Uri::from_file_path(&path)
+        .ok_or_else(|| format!("{} is not a file path; nothing was applied", path.display()))?;
+    let (text_now, version) = match session.documents.snapshot(&uri) {
+        Some(open) => (open.rope.to_string(), Some(open.version)),
+        None => (std::fs::read_to_string(&path).unwrap_or_default(), None),
+    };
+    if text_now != change.before {
+        return Err(format!(
+            "{} changed while the model worked on it; nothing was applied, run the action again",
+            change.path
+        ));
+    }
+    let rope = Rope::from_str(&text_now);
+    let edits = text::minimal_edits(&change.before, &change.after)
+        .into_iter()
+        .map(|edit| TextEdit {
+            range: to_proto::range(text::chars_to_range(&rope, edit.range, encoding)),
+            new_text: edit.new_text,
+        })
+        .collect();
+    Ok(FileEdits {
+        uri,
+        version,
+        edits,
+    })
+}
+
+/// The `WorkspaceEdit` in the shape the client supports: `documentChanges` with versions and a
+/// change annotation where it can, plain `changes` otherwise.
+fn to_workspace_edit(session: &Session, files: Vec<FileEdits>, label: &str) -> WorkspaceEdit {
+    let support = session.client_support();
+    if !support.document_changes {
+        let changes: HashMap<Uri, Vec<TextEdit>> =
+            files.into_iter().map(|f| (f.uri, f.edits)).collect();
+        return WorkspaceEdit {
+            changes: Some(changes),
+            ..WorkspaceEdit::default()
+        };
+    }
+    let annotated = support.change_annotations;
+    let annotation_id = "switchboard".to_string();
+    let document_edits = files
+        .into_iter()
+        .map(|f| TextDocumentEdit {
+            text_document: OptionalVersionedTextDocumentIdentifier {
+                uri: f.uri,
+                version: f.version,
+            },
+            edits: f
+                .edits
+                .into_iter()
+                .map(|text_edit| {
+                    if annotated {
+                        OneOf::Right(AnnotatedTextEdit {
+                            text_edit,
+                            annotation_id: annotation_id.clone(),
+                        })
+                    } else {
+                        OneOf::Left(text_edit)
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let confirm = session
+        .caller()
+        .is_some_and(|caller| caller.config().edits.confirm);
+    WorkspaceEdit {
+        changes: None,
+        document_changes: Some(DocumentChanges::Edits(document_edits)),
+        change_annotations: annotated.then(|| {
+            HashMap::from([(
+                annotation_id,
+                ChangeAnnotation {
+                    label: label.to_string(),
+                    needs_confirmation: Some(confirm),
+                    description: Some("an edit written by a model through switchboard".to_string()),
+                },
+            )])
+        }),
+    }
+}

@@ -1,0 +1,210 @@
+//! The work behind a command (SPEC §3): `workspace/executeCommand` answers at once with
+//! `{trace_id, role, model}` and the work goes on in a spawned task, so no request handler ever
+//! awaits the client (tower-lsp runs four handlers at once; a handler awaiting
+//! `workspace/applyEdit` could hold a slot the answer needs). The task reports progress, can be
+//! cancelled, applies what the model answered (edits, findings, a document) and ends with the
+//! `switchboard/finished` notification.
+
+mod answer;
+mod apply;
+pub mod findings;
+pub mod image;
+pub mod run;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use dashmap::DashMap;
+use router::Role;
+use tokio_util::sync::CancellationToken;
+use tower_lsp_server::ls_types::Uri;
+
+use crate::session::Session;
+use crate::store::Snapshot;
+
+pub use run::start;
+
+/// What an action works on: the selection, or the enclosing function or class of an empty one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Selection {
+    pub bytes: Range<usize>,
+    /// Its complexity, computed once: listing asks for it once per role, and the tree walk is
+    /// most of a listing's cost (callgrind, BENCHMARKS.md).
+    complexity: std::sync::OnceLock<router::Complexity>,
+}
+
+impl Selection {
+    /// The selection for `chars` of the snapshot's text; an empty one grows to the enclosing
+    /// scope tree-sitter finds, or to the line when there is none.
+    pub fn around(snapshot: &Snapshot, chars: Range<usize>) -> Selection {
+        let rope = &snapshot.rope;
+        let bytes = rope.char_to_byte(chars.start)..rope.char_to_byte(chars.end);
+        if !bytes.is_empty() {
+            return Selection::of(bytes);
+        }
+        if let Some(scope) = snapshot
+            .syntax
+            .as_ref()
+            .and_then(|tree| tree.enclosing_scope(rope, bytes.clone()))
+        {
+            return Selection::of(scope.bytes);
+        }
+        let line = rope.byte_to_line(bytes.start);
+        let start = rope.line_to_byte(line);
+        let end = rope.line_to_byte((line + 1).min(rope.len_lines()));
+        Selection::of(start..end)
+    }
+
+    fn of(bytes: Range<usize>) -> Selection {
+        Selection {
+            bytes,
+            complexity: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The selection's complexity for the router's rules.
+    pub fn complexity(&self, snapshot: &Snapshot) -> router::Complexity {
+        *self
+            .complexity
+            .get_or_init(|| complexity(snapshot, &self.bytes))
+    }
+}
+
+/// The running jobs, by trace id, each with what cancels it.
+#[derive(Debug, Default)]
+pub struct Jobs {
+    running: DashMap<String, CancellationToken>,
+}
+
+impl Jobs {
+    fn register(&self, trace_id: &str) -> CancellationToken {
+        let token = CancellationToken::new();
+        self.running.insert(trace_id.to_string(), token.clone());
+        token
+    }
+
+    fn finish(&self, trace_id: &str) {
+        self.running.remove(trace_id);
+    }
+
+    /// How many jobs are running.
+    pub fn running(&self) -> usize {
+        self.running.len()
+    }
+
+    /// Cancels the job of a progress token (`switchboard/TRACE`) or trace id; whether one ran.
+    pub fn cancel(&self, token_or_trace: &str) -> bool {
+        let trace = token_or_trace
+            .strip_prefix(PROGRESS_PREFIX)
+            .unwrap_or(token_or_trace);
+        match self.running.get(trace) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+/// Progress tokens are `switchboard/TRACE_ID`.
+pub const PROGRESS_PREFIX: &str = "switchboard/";
+
+/// The workspace root a path is under and the path relative to it (with `/`), or `None` for a
+/// path outside every workspace folder.
+pub fn relative_to_roots(roots: &[PathBuf], path: &Path) -> Option<(PathBuf, String)> {
+    roots.iter().find_map(|root| {
+        let relative = path.strip_prefix(root).ok()?;
+        let text = relative
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/");
+        Some((root.clone(), text))
+    })
+}
+
+/// The document's path relative to its workspace folder, or its file name when it is in none
+/// (untitled buffers, files opened alone).
+pub fn display_path(session: &Session, uri: &Uri) -> String {
+    let Some(path) = uri.to_file_path() else {
+        return uri.as_str().to_string();
+    };
+    match relative_to_roots(&session.sources().workspace_roots, &path) {
+        Some((_, relative)) => relative,
+        None => path.file_name().map_or_else(
+            || uri.as_str().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+/// Whether `[privacy].exclude` (or the built-in excludes) covers the document: then no action
+/// is offered and nothing of it is read into a prompt.
+pub fn excluded(session: &Session, caller: &tasks::Caller, uri: &Uri) -> bool {
+    let path = display_path(session, uri);
+    tasks::context::excluded(&path, &caller.config().privacy.exclude)
+}
+
+/// The workspace-relative path of an image written on the selection's lines that exists in the
+/// workspace and is not excluded, for the vision role.
+pub fn image_on(
+    session: &Session,
+    caller: &tasks::Caller,
+    uri: &Uri,
+    snapshot: &Snapshot,
+    selection: &Selection,
+) -> Option<String> {
+    let written = image::image_path_in(&snapshot.rope, &selection.bytes)?;
+    let document = uri.to_file_path()?;
+    let (_, relative) = image::resolve(&session.sources().workspace_roots, &document, &written)?;
+    (!tasks::context::excluded(&relative, &caller.config().privacy.exclude)).then_some(relative)
+}
+
+/// A cheap estimate of a packet's tokens, from byte lengths alone: the selection, and the
+/// surrounding context the packet adds (scope, outline, imports), about a tenth of the file up to
+/// a few thousand tokens.
+pub fn estimated_packet_tokens(selection_bytes: usize, file_bytes: usize) -> u64 {
+    router::estimate_tokens_from_len(selection_bytes)
+        + router::estimate_tokens_from_len((file_bytes / 10).min(24_000))
+}
+
+/// The selection's complexity for the router's rules.
+pub fn complexity(snapshot: &Snapshot, bytes: &Range<usize>) -> router::Complexity {
+    snapshot
+        .syntax
+        .as_ref()
+        .map(|tree| {
+            let c = tree.complexity(bytes.clone());
+            router::Complexity {
+                branches: c.branches,
+                loops: c.loops,
+                functions: c.functions,
+            }
+        })
+        .unwrap_or_default()
+}
+
+/// The role of a command name (`switchboard.implement`, ...); `ask` is decided later from the
+/// instruction.
+pub fn role_of_command(command: &str) -> Option<Option<Role>> {
+    Some(match command.strip_prefix("switchboard.")? {
+        "implement" => Some(Role::Implement),
+        "review" => Some(Role::Review),
+        "search" => Some(Role::Search),
+        "plan" => Some(Role::Plan),
+        "vision" => Some(Role::Vision),
+        "ask" => None,
+        _ => return None,
+    })
+}
+
+/// The commands the server executes.
+pub const COMMANDS: [&str; 6] = [
+    "switchboard.implement",
+    "switchboard.review",
+    "switchboard.search",
+    "switchboard.plan",
+    "switchboard.ask",
+    "switchboard.vision",
+];

@@ -1,0 +1,578 @@
+//! `workspace/executeCommand`: checks the request, answers `{trace_id, role, model}` at once,
+//! and runs the job in a spawned task — progress, cancellation, the result applied (edits,
+//! diagnostics, a document) and `switchboard/finished` at the end.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use router::Role;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tasks::context::{OpenDocument, Templates};
+use tasks::job::{JobDone, JobInput, JobResult};
+use tasks::{CallError, CallEvent, CallSpec, Target};
+use tower_lsp_server::Client;
+use tower_lsp_server::jsonrpc::{self, ErrorCode};
+use tower_lsp_server::ls_types::notification::Notification;
+use tower_lsp_server::ls_types::{
+    MessageType, NumberOrString, ProgressToken, ShowDocumentParams, Uri,
+};
+
+use super::apply::{Origin, workspace_edit};
+use super::{PROGRESS_PREFIX, Selection, answer, display_path, relative_to_roots};
+use crate::from_proto;
+use crate::session::{Plan, Session};
+use crate::store::Snapshot;
+
+/// The argument of every command: `[{uri, range, instruction?}]`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CommandArgs {
+    pub uri: Uri,
+    pub range: tower_lsp_server::ls_types::Range,
+    #[serde(default)]
+    pub instruction: Option<String>,
+    /// `Implement plan`: the trace of the plan to hand to the implement role.
+    #[serde(default)]
+    pub plan_trace_id: Option<String>,
+    /// `Describe image`: the workspace-relative image; found on the selected lines when absent.
+    #[serde(default)]
+    pub image: Option<String>,
+}
+
+/// The `switchboard/finished` notification.
+enum Finished {}
+
+impl Notification for Finished {
+    type Params = Value;
+    const METHOD: &'static str = "switchboard/finished";
+}
+
+/// A job that passed its checks, ready to run.
+struct Job {
+    trace_id: String,
+    role: Role,
+    model: String,
+    uri: Uri,
+    snapshot: Snapshot,
+    selection: Selection,
+    instruction: Option<String>,
+    plan: Option<String>,
+    image: Option<tasks::job::Image>,
+}
+
+fn failed(message: impl Into<String>) -> jsonrpc::Error {
+    jsonrpc::Error {
+        code: ErrorCode::ServerError(-32803),
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+/// Checks a command, answers `{trace_id, role, model}` and spawns its job.
+///
+/// # Errors
+/// An unknown command or bad arguments (-32602), a document that is not open, out of sync or
+/// excluded, or no model that may serve (-32803, `RequestFailed`), each saying what to do.
+pub async fn start(
+    session: Arc<Session>,
+    client: Client,
+    command: &str,
+    arguments: Vec<Value>,
+) -> jsonrpc::Result<Value> {
+    let role = super::role_of_command(command).ok_or_else(|| jsonrpc::Error {
+        code: ErrorCode::InvalidParams,
+        message: format!(
+            "unknown command {command}; switchboard runs {}",
+            super::COMMANDS.join(", ")
+        )
+        .into(),
+        data: None,
+    })?;
+    let args: CommandArgs = arguments
+        .into_iter()
+        .next()
+        .ok_or_else(|| "no argument".to_string())
+        .and_then(|a| serde_json::from_value(a).map_err(|e| e.to_string()))
+        .map_err(|why| jsonrpc::Error {
+            code: ErrorCode::InvalidParams,
+            message: format!("{command} takes [{{uri, range, instruction?}}]: {why}").into(),
+            data: None,
+        })?;
+    let caller = session
+        .caller()
+        .ok_or_else(|| failed("switchboard has no config yet"))?;
+    let uri = args.uri.clone();
+    let snapshot = {
+        let session = session.clone();
+        let uri = uri.clone();
+        tokio::task::spawn_blocking(move || session.documents.settled_snapshot(&uri))
+            .await
+            .map_err(|err| failed(format!("reading the document failed: {err}")))?
+    }
+    .ok_or_else(|| failed(format!("{} is not open; open it first", uri.as_str())))?;
+    if let Some(why) = &snapshot.out_of_sync {
+        return Err(failed(format!(
+            "switchboard lost track of this document ({why}); close and reopen it, then try again"
+        )));
+    }
+    if super::excluded(&session, &caller, &uri) {
+        return Err(failed(format!(
+            "{} is excluded by [privacy] exclude, so nothing of it is sent to a model",
+            display_path(&session, &uri)
+        )));
+    }
+    let chars = text::range_to_chars(
+        &snapshot.rope,
+        from_proto::range(args.range),
+        session.encoding(),
+    )
+    .map_err(|err| jsonrpc::Error {
+        code: ErrorCode::InvalidParams,
+        message: format!("the range is not in the document: {err}").into(),
+        data: None,
+    })?;
+    let selection = Selection::around(&snapshot, chars);
+    let role = role.unwrap_or_else(|| router::classify(args.instruction.as_deref().unwrap_or("")));
+    let plan = match &args.plan_trace_id {
+        Some(trace) => Some(
+            session
+                .plans
+                .get(&uri)
+                .filter(|plan| &plan.trace_id == trace)
+                .map(|plan| plan.markdown.clone())
+                .ok_or_else(|| failed("that plan is no longer kept; run Plan again"))?,
+        ),
+        None => None,
+    };
+    let image = if role == Role::Vision {
+        let relative = args
+            .image
+            .clone()
+            .or_else(|| super::image_on(&session, &caller, &uri, &snapshot, &selection))
+            .ok_or_else(|| failed("no image path (png, jpeg, gif, webp) in a string or markdown link on the selected lines"))?;
+        if tasks::context::excluded(&relative, &caller.config().privacy.exclude) {
+            return Err(failed(format!(
+                "{relative} is excluded by [privacy] exclude"
+            )));
+        }
+        let root = root_of(&session, &uri).ok_or_else(|| {
+            failed("describing an image needs the document in a workspace folder")
+        })?;
+        let path = root.join(&relative);
+        if relative.split('/').any(|part| part == "..") || !path.is_file() {
+            return Err(failed(format!("{relative} is not a file of the workspace")));
+        }
+        Some(super::image::read(&path, &relative).map_err(failed)?)
+    } else {
+        None
+    };
+    let spec = CallSpec {
+        target: Target::Role(role),
+        trace_id: String::new(),
+        request: providers::Request::default(),
+        input_tokens: super::estimated_packet_tokens(
+            selection.bytes.len(),
+            snapshot.rope.len_bytes(),
+        ),
+        language: Some(snapshot.language_id.clone()),
+        lines: 1,
+        complexity: super::complexity(&snapshot, &selection.bytes),
+    };
+    let decision = caller
+        .decide(&spec, jiff::Timestamp::now())
+        .map_err(|err| failed(err.to_string()))?;
+    let model = match decision.chosen() {
+        Some(candidate) => candidate.alias.clone(),
+        None => {
+            return Err(failed(
+                decision
+                    .refusal_message()
+                    .unwrap_or_else(|| "no model may serve this request".to_string()),
+            ));
+        }
+    };
+    let trace_id = ledger::new_trace_id();
+    let answer = json!({ "trace_id": trace_id, "role": role.as_str(), "model": model });
+    let job = Job {
+        trace_id,
+        role,
+        model,
+        uri,
+        snapshot,
+        selection,
+        instruction: args.instruction,
+        plan,
+        image,
+    };
+    tokio::spawn(run(session, client, job));
+    Ok(answer)
+}
+
+/// The job, from progress to `switchboard/finished`. Never panics the server: a panic in the
+/// pipeline is caught by tokio and reported as a failure.
+async fn run(session: Arc<Session>, client: Client, job: Job) {
+    let trace_id = job.trace_id.clone();
+    let (role, model) = (job.role, job.model.clone());
+    let cancel = session.jobs.register(&trace_id);
+    let token = ProgressToken::String(format!("{PROGRESS_PREFIX}{trace_id}"));
+    let progress = if session.client_support().work_done_progress
+        && client
+            .create_work_done_progress(token.clone())
+            .await
+            .is_ok()
+    {
+        Some(
+            client
+                .progress(token, format!("{} with {model}", verb(role)))
+                .with_cancel_button()
+                .begin()
+                .await,
+        )
+    } else {
+        None
+    };
+    let streamed = Arc::new(AtomicU64::new(0));
+    let ticker = progress.as_ref().map(|_| streamed.clone());
+    let work = {
+        let session = session.clone();
+        let streamed = streamed.clone();
+        let cancelled = cancel.clone().cancelled_owned();
+        tokio::spawn(async move { pipeline(&session, &job, streamed, cancelled).await })
+    };
+    let mut work = std::pin::pin!(work);
+    let outcome = loop {
+        tokio::select! {
+            done = &mut work => break done,
+            () = tokio::time::sleep(Duration::from_millis(250)), if ticker.is_some() => {
+                if let (Some(progress), Some(chars)) = (&progress, &ticker) {
+                    let tokens = chars.load(Ordering::Relaxed) / 4;
+                    progress.report_with_message(format!("{model}: ~{tokens} tokens so far"), Some(true)).await;
+                }
+            }
+        }
+    };
+    session.jobs.finish(&trace_id);
+    if let Some(progress) = progress {
+        progress.finish().await;
+    }
+    let finished = match outcome {
+        Ok(Ok(step)) => finish(&session, &client, &trace_id, role, step).await,
+        Ok(Err(CallError::Cancelled)) => json!({ "outcome": "cancelled" }),
+        Ok(Err(err)) => {
+            let message = format!("switchboard: {} failed: {err}", verb(role));
+            client.show_message(MessageType::ERROR, &message).await;
+            json!({ "outcome": "failed", "message": message })
+        }
+        Err(panic) => {
+            let message = format!(
+                "switchboard: {} failed: {panic}. This is a bug; please report it with the server log.",
+                verb(role)
+            );
+            client.show_message(MessageType::ERROR, &message).await;
+            json!({ "outcome": "failed", "message": message })
+        }
+    };
+    let mut params =
+        json!({ "trace_id": trace_id, "role": role.as_str(), "model": model, "cost_usd": 0.0 });
+    if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), finished) {
+        params.extend(extra);
+    }
+    client.send_notification::<Finished>(params).await;
+}
+
+/// What the job's pipeline gives back to the runner.
+struct Step {
+    done: JobDone,
+    origin_path: String,
+    uri: Uri,
+    opening: u64,
+    revision: u64,
+    rope: text::Rope,
+}
+
+async fn pipeline(
+    session: &Arc<Session>,
+    job: &Job,
+    streamed: Arc<AtomicU64>,
+    cancelled: impl std::future::Future<Output = ()>,
+) -> Result<Step, CallError> {
+    let caller = session
+        .caller()
+        .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
+    let path = display_path(session, &job.uri);
+    let workspace = {
+        let session = session.clone();
+        tokio::task::spawn_blocking(move || session.workspace_index())
+            .await
+            .ok()
+    };
+    let others: Vec<(String, Snapshot)> = session
+        .documents
+        .uris()
+        .into_iter()
+        .filter(|uri| uri != &job.uri)
+        .filter_map(|uri| {
+            Some((
+                display_path(session, &uri),
+                session.documents.snapshot(&uri)?,
+            ))
+        })
+        .collect();
+    let open_documents: Vec<OpenDocument<'_>> = others
+        .iter()
+        .map(|(path, snapshot)| OpenDocument {
+            path,
+            language_id: &snapshot.language_id,
+            rope: &snapshot.rope,
+            tree: snapshot.syntax.as_ref(),
+        })
+        .collect();
+    let templates = Templates::builtin();
+    let input = JobInput {
+        role: job.role,
+        instruction: job.instruction.clone(),
+        trace_id: job.trace_id.clone(),
+        path: &path,
+        language_id: &job.snapshot.language_id,
+        rope: &job.snapshot.rope,
+        tree: job.snapshot.syntax.as_ref(),
+        selection: job.selection.bytes.clone(),
+        diagnostics: &[],
+        open_documents: &open_documents,
+        workspace: workspace.as_deref(),
+        plan: job.plan.as_deref(),
+        templates: &templates,
+        image: job.image.as_ref(),
+    };
+    let root = root_of(session, &job.uri);
+    let read_other = |relative: &str| read_workspace_file(session, root.as_deref(), relative);
+    let on_event = |event: CallEvent<'_>| {
+        if let CallEvent::Text(delta) = event {
+            streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
+        }
+    };
+    let done = tasks::job::run(&caller, &input, &read_other, on_event, cancelled).await?;
+    Ok(Step {
+        done,
+        origin_path: path,
+        uri: job.uri.clone(),
+        opening: job.snapshot.opening,
+        revision: job.snapshot.revision,
+        rope: job.snapshot.rope.clone(),
+    })
+}
+
+/// Applies a finished job's result and says what happened, for `switchboard/finished`.
+async fn finish(
+    session: &Session,
+    client: &Client,
+    trace_id: &str,
+    role: Role,
+    step: Step,
+) -> Value {
+    let answer = &step.done.answer;
+    let mut out = json!({ "model": answer.alias, "cost_usd": answer.cost_usd });
+    let model = answer.alias.clone();
+    let result = match &step.done.result {
+        Ok(result) => result,
+        Err(err) => {
+            let message = format!(
+                "switchboard: {model}'s answer could not be used, so nothing was applied: {err}"
+            );
+            client.show_message(MessageType::WARNING, &message).await;
+            extend(
+                &mut out,
+                json!({ "outcome": "refused", "message": message }),
+            );
+            return out;
+        }
+    };
+    match result {
+        JobResult::Edits(changes) if changes.is_empty() => {
+            let message = format!(
+                "switchboard: {model} answered with the text as it already is; nothing to apply"
+            );
+            client.show_message(MessageType::INFO, &message).await;
+            extend(
+                &mut out,
+                json!({ "outcome": "unchanged", "message": message }),
+            );
+        }
+        JobResult::Edits(changes) => {
+            let origin = Origin {
+                uri: &step.uri,
+                path: &step.origin_path,
+                opening: step.opening,
+                revision: step.revision,
+            };
+            let label = format!("{} by {model}", role.as_str());
+            match workspace_edit(session, &origin, changes, &label) {
+                Ok(edit) => match client.apply_edit(edit).await {
+                    Ok(response) if response.applied => {
+                        extend(
+                            &mut out,
+                            json!({ "outcome": "applied", "files": changes.iter().map(|c| &c.path).collect::<Vec<_>>() }),
+                        );
+                    }
+                    Ok(response) => {
+                        let why = response
+                            .failure_reason
+                            .unwrap_or_else(|| "the editor refused it".to_string());
+                        let message =
+                            format!("switchboard: the edit from {model} was not applied: {why}");
+                        client.show_message(MessageType::WARNING, &message).await;
+                        extend(
+                            &mut out,
+                            json!({ "outcome": "refused", "message": message }),
+                        );
+                    }
+                    Err(err) => {
+                        extend(
+                            &mut out,
+                            json!({ "outcome": "failed", "message": err.to_string() }),
+                        );
+                    }
+                },
+                Err(why) => {
+                    let message = format!("switchboard: {why}");
+                    client.show_message(MessageType::WARNING, &message).await;
+                    extend(
+                        &mut out,
+                        json!({ "outcome": "refused", "message": message }),
+                    );
+                }
+            }
+        }
+        JobResult::Findings(findings) => {
+            session.findings.set(
+                &step.uri,
+                step.opening,
+                step.revision,
+                &step.rope,
+                &model,
+                findings,
+            );
+            publish_findings(session, client, &step.uri).await;
+            extend(
+                &mut out,
+                json!({ "outcome": "reviewed", "findings": findings.len() }),
+            );
+        }
+        JobResult::Answer(markdown) => {
+            let root = root_of(session, &step.uri);
+            let read = |relative: &str| read_workspace_file(session, root.as_deref(), relative);
+            let written = session
+                .state_dir()
+                .and_then(|dir| answer::write(&dir, trace_id, markdown, root.as_deref(), &read));
+            match written {
+                Ok(written) => {
+                    if role == Role::Plan {
+                        session.plans.insert(
+                            step.uri.clone(),
+                            Plan {
+                                trace_id: trace_id.to_string(),
+                                markdown: markdown.clone(),
+                            },
+                        );
+                    }
+                    show(session, client, &written).await;
+                    extend(
+                        &mut out,
+                        json!({
+                            "outcome": "answered",
+                            "path": written.path,
+                            "uri": written.uri,
+                            "locations": written.locations,
+                            "invalid_citations": written.invalid,
+                            "markdown": markdown,
+                        }),
+                    );
+                }
+                Err(why) => {
+                    client.show_message(MessageType::ERROR, &why).await;
+                    extend(&mut out, json!({ "outcome": "failed", "message": why }));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Publishes a document's review findings where they are now.
+pub async fn publish_findings(session: &Session, client: &Client, uri: &Uri) {
+    if let Some((diagnostics, version)) = session.findings.refresh(session, uri) {
+        client
+            .publish_diagnostics(uri.clone(), diagnostics, (version != 0).then_some(version))
+            .await;
+    }
+}
+
+async fn show(session: &Session, client: &Client, written: &answer::Written) {
+    if session.client_support().show_document {
+        let params = ShowDocumentParams {
+            uri: written.uri.clone(),
+            external: Some(false),
+            take_focus: Some(true),
+            selection: None,
+        };
+        if client.show_document(params).await.unwrap_or(false) {
+            return;
+        }
+    }
+    client
+        .show_message(
+            MessageType::INFO,
+            format!("switchboard: the answer is in {}", written.path.display()),
+        )
+        .await;
+}
+
+fn extend(out: &mut Value, more: Value) {
+    if let (Some(out), Value::Object(more)) = (out.as_object_mut(), more) {
+        out.extend(more);
+    }
+}
+
+/// The workspace folder a document is in.
+fn root_of(session: &Session, uri: &Uri) -> Option<PathBuf> {
+    let path = uri.to_file_path()?;
+    relative_to_roots(&session.sources().workspace_roots, &path).map(|(root, _)| root)
+}
+
+/// Another file of the workspace, as the editor has it if open, else from disk; never a file
+/// outside the folder or excluded by `[privacy]`.
+fn read_workspace_file(session: &Session, root: Option<&Path>, relative: &str) -> Option<String> {
+    if relative.split('/').any(|part| part == "..") {
+        return None;
+    }
+    let exclude = session.caller()?.config().privacy.exclude.clone();
+    if tasks::context::excluded(relative, &exclude) {
+        return None;
+    }
+    let path = root?.join(relative);
+    let uri = Uri::from_file_path(&path)?;
+    match session.documents.snapshot(&uri) {
+        Some(open) => Some(open.rope.to_string()),
+        None => std::fs::read_to_string(&path).ok(),
+    }
+}
+
+fn verb(role: Role) -> &'static str {
+    match role {
+        Role::Implement => "Implement",
+        Role::Review => "Review",
+        Role::Search => "Explain",
+        Role::Plan => "Plan",
+        Role::Vision => "Describe image",
+    }
+}
+
+/// A progress token's trace id, for `window/workDoneProgress/cancel`.
+pub fn trace_of_token(token: &ProgressToken) -> Option<&str> {
+    match token {
+        NumberOrString::String(s) => s.strip_prefix(PROGRESS_PREFIX),
+        NumberOrString::Number(_) => None,
+    }
+}

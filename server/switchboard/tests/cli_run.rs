@@ -1,0 +1,118 @@
+//! `switchboard run` through the real binary against the fake provider: the diff of an
+//! implement, `--apply`, review findings, an answer, and `--json`; the same pipeline as the
+//! editor's, from a terminal.
+
+mod support;
+
+use providers::fake::{FakeProvider, Scenario};
+use serde_json::Value;
+use support::cli::{Run, Sandbox};
+
+const SOURCE: &str =
+    "def add(a, b):\n    # TODO: add them\n    pass\n\n\ndef main():\n    print(add(1, 2))\n";
+
+async fn fake() -> FakeProvider {
+    let scenario = r#"
+[auth]
+required = false
+
+[[reply]]
+model = "m-coder"
+text = "```python\ndef add(a, b):\n    return a + b\n```"
+
+[[reply]]
+model = "m-reviewer"
+text = "```json\n[{\"line\": 6, \"end_line\": 6, \"severity\": \"info\", \"message\": \"print the sum with a label\"}]\n```"
+
+[[reply]]
+model = "m-searcher"
+text = "`main` calls `add` (calc.py:1-3)."
+"#;
+    let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
+    FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
+        .await
+        .expect("the fake starts")
+}
+
+fn sandbox(fake: &FakeProvider) -> Sandbox {
+    let sandbox = Sandbox::new();
+    let model = |alias: &str| {
+        format!(
+            "[models.{alias}]\nprovider = \"fake\"\nname = \"m-{alias}\"\nprice = {{ input = 1.0, output = 2.0 }}\n\n"
+        )
+    };
+    sandbox.write(
+        ".switchboard.toml",
+        &format!(
+            "[providers.fake]\nkind = \"ollama\"\nbase_url = \"{}\"\nmax_retries = 0\n\n{}{}{}[roles]\nimplement = [\"coder\"]\nreview = [\"reviewer\"]\nsearch = [\"searcher\"]\n",
+            fake.url(),
+            model("coder"),
+            model("reviewer"),
+            model("searcher")
+        ),
+    );
+    sandbox.write("calc.py", SOURCE);
+    sandbox
+}
+
+fn run(sandbox: &Sandbox, args: &[&str]) -> Run {
+    tokio::task::block_in_place(|| sandbox.run(args))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_prints_a_diff_applies_reviews_and_answers() {
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+
+    let diff = run(&sandbox, &["run", "implement", "calc.py:1-3"]);
+    assert_eq!(diff.code, Some(0), "{}", diff.stderr);
+    assert_eq!(
+        diff.stdout,
+        "--- a/calc.py\n+++ b/calc.py\n@@ -1,6 +1,5 @@\n def add(a, b):\n-    # TODO: add them\n-    pass\n+    return a + b\n \n \n def main():\n"
+    );
+    // The TODO comment was the instruction.
+    assert!(fake.requests()[0].body.to_string().contains("add them"));
+    assert_eq!(
+        std::fs::read_to_string(sandbox.path().join("calc.py")).expect("calc.py"),
+        SOURCE
+    );
+
+    let applied = run(&sandbox, &["run", "implement", "calc.py:1-3", "--apply"]);
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    let after = std::fs::read_to_string(sandbox.path().join("calc.py")).expect("calc.py");
+    assert!(
+        after.starts_with("def add(a, b):\n    return a + b\n\n\ndef main():"),
+        "{after}"
+    );
+
+    let review = run(&sandbox, &["run", "review", "calc.py", "--json"]);
+    assert_eq!(review.code, Some(0), "{}", review.stderr);
+    let review: Value = serde_json::from_str(&review.stdout).expect("json");
+    assert_eq!(review["outcome"], "reviewed");
+    assert_eq!(review["findings"][0]["line"], 6);
+    assert_eq!(
+        review["findings"][0]["message"],
+        "print the sum with a label"
+    );
+
+    let answer = run(
+        &sandbox,
+        &[
+            "run",
+            "search",
+            "calc.py:5-6",
+            "--instruction",
+            "who calls add?",
+        ],
+    );
+    assert_eq!(answer.code, Some(0), "{}", answer.stderr);
+    assert_eq!(answer.stdout, "`main` calls `add` (calc.py:1-3).\n");
+
+    let bad = run(&sandbox, &["run", "implement", "calc.py:40-50"]);
+    assert_eq!(bad.code, Some(2));
+    assert!(
+        bad.stderr.contains("lines 40-50 are not in calc.py"),
+        "{}",
+        bad.stderr
+    );
+}

@@ -1,0 +1,28 @@
+//! Context for a model: the packet of code and facts sent with a selection, secrets masked in
+//! it, the workspace index its definitions come from (and the privacy globs that keep files out
+//! of it), and the prompt templates that turn it into a request.
+//!
+//! - [`packet`]: [`build_packet`] sizes the selection, its enclosing scope, the file's outline
+//!   and imports, diagnostics, definitions and a plan to a token budget, recording cuts.
+//! - [`secrets`]: [`mask_secrets`] replaces keys, tokens, private keys and passwords with
+//!   `«redacted KIND»`, recording kinds and lines, never values.
+//! - [`workspace`]: [`WorkspaceIndex`] (name → definitions) and [`excluded`].
+//! - [`prompt`]: [`Templates`] and [`render`], one template per role in `server/tasks/prompts/`.
+
+mod definitions;
+mod fit;
+pub mod packet;
+pub mod prompt;
+pub mod secrets;
+mod sections;
+pub mod workspace;
+
+pub use packet::{
+    Cut, DiagnosticNote, NEVER_CUT, OpenDocument, PRIORITY, Packet, PacketInput, Section,
+    SectionKind, build_packet,
+};
+pub use prompt::{PLACEHOLDERS, TemplateError, TemplateKind, Templates, render};
+pub use secrets::{Redaction, SecretKind, mask_secrets};
+pub use workspace::{
+    DEFAULT_EXCLUDES, Definition, MAX_FILE_BYTES, MAX_FILES, WorkspaceIndex, excluded,
+};

@@ -1,0 +1,257 @@
+//! One role's work, from a selection to a usable result: the context packet (secrets masked),
+//! the prompt, the routed call, and the reply turned into file changes, findings or an answer.
+//! The same pipeline serves the language server, `switchboard run` and `switchboard demo`.
+
+use std::future::Future;
+use std::ops::Range;
+
+use ropey::Rope;
+use router::Role;
+use syntax::{MarkerKind, SyntaxTree};
+
+use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller, Target};
+use crate::context::{
+    DiagnosticNote, OpenDocument, Packet, PacketInput, Templates, WorkspaceIndex, build_packet,
+    render,
+};
+use crate::reply::{self, EditInput, FileChange, Finding, ReplyError};
+
+/// What the packet may take at most, in tokens, whatever the model's window: context past this
+/// costs more than it helps on an editor task.
+const MAX_PACKET_TOKENS: u64 = 24_000;
+
+/// Everything a job reads. Borrowed, so callers keep their snapshots.
+pub struct JobInput<'a> {
+    pub role: Role,
+    /// The user's instruction; without one, a marked comment (`TODO`, `FIXME`, `AI:`) in or just
+    /// above the selection, else the role's default.
+    pub instruction: Option<String>,
+    pub trace_id: String,
+    /// Workspace-relative path of the document.
+    pub path: &'a str,
+    pub language_id: &'a str,
+    pub rope: &'a Rope,
+    pub tree: Option<&'a SyntaxTree>,
+    /// Bytes of the selection (already grown to the enclosing scope when it was empty).
+    pub selection: Range<usize>,
+    pub diagnostics: &'a [DiagnosticNote],
+    pub open_documents: &'a [OpenDocument<'a>],
+    pub workspace: Option<&'a WorkspaceIndex>,
+    pub plan: Option<&'a str>,
+    pub templates: &'a Templates,
+    /// For the vision role: the image, sent beside the prompt.
+    pub image: Option<&'a Image>,
+}
+
+/// An image for the vision role, already read (the caller checks it is in the workspace and not
+/// excluded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    /// Workspace-relative path, for the prompt.
+    pub path: String,
+    /// `image/png`, `image/jpeg`, `image/gif` or `image/webp`.
+    pub media_type: String,
+    pub data_base64: String,
+}
+
+/// What the reply turned into.
+#[derive(Debug, Clone)]
+pub enum JobResult {
+    /// Implement and fix: the new text of each file.
+    Edits(Vec<FileChange>),
+    /// Review.
+    Findings(Vec<Finding>),
+    /// Search, explain, plan: markdown.
+    Answer(String),
+}
+
+/// A finished call and what its reply gave (or why it gave nothing usable).
+#[derive(Debug)]
+pub struct JobDone {
+    pub answer: Answer,
+    pub packet: Packet,
+    pub result: Result<JobResult, ReplyError>,
+}
+
+/// The instruction of a job: the user's, else a marked comment in or just above the selection.
+pub fn instruction_for(input: &JobInput<'_>) -> Option<String> {
+    if let Some(instruction) = input.instruction.as_ref().filter(|i| !i.trim().is_empty()) {
+        return Some(instruction.clone());
+    }
+    let tree = input.tree?;
+    let line = input.rope.byte_to_line(input.selection.start);
+    // The line above the selection counts: a `// TODO: ...` usually sits there.
+    let from = input.rope.line_to_byte(line.saturating_sub(1));
+    tree.markers(input.rope)
+        .into_iter()
+        .filter(|m| {
+            matches!(
+                m.kind,
+                MarkerKind::Todo | MarkerKind::Fixme | MarkerKind::Ai
+            )
+        })
+        .find(|m| m.bytes.start >= from && m.bytes.start < input.selection.end.max(from + 1))
+        .map(|m| m.text)
+}
+
+/// Runs the job: packet, prompt, routed call, reply. `on_event` hears the call's events;
+/// `cancelled` aborts it.
+///
+/// # Errors
+/// A [`CallError`] when no model answered (refused, failed, cancelled); a reply that answered
+/// but cannot be used is `Ok` with `result: Err`.
+pub async fn run(
+    caller: &Caller,
+    input: &JobInput<'_>,
+    read_other: &(dyn Fn(&str) -> Option<String> + Sync),
+    on_event: impl FnMut(CallEvent<'_>),
+    cancelled: impl Future<Output = ()>,
+) -> Result<JobDone, CallError> {
+    let instruction = instruction_for(input);
+    let packet = build_packet(&PacketInput {
+        role: input.role,
+        path: input.path,
+        language_id: input.language_id,
+        rope: input.rope,
+        tree: input.tree,
+        selection: input.selection.clone(),
+        diagnostics: input.diagnostics,
+        open_documents: input.open_documents,
+        workspace: input.workspace,
+        plan: input.plan,
+        instruction: instruction.as_deref(),
+        token_budget: packet_budget(caller, input),
+        redact_secrets: caller.config().privacy.redact_secrets,
+    });
+    let mut request = render(
+        input.role,
+        &packet,
+        instruction.as_deref().unwrap_or(""),
+        input.path,
+        input.language_id,
+        input.templates,
+    );
+    if let (Some(image), Some(message)) = (input.image, request.messages.last_mut()) {
+        message.parts.push(providers::Part::Text(format!(
+            "The image is {}.",
+            image.path
+        )));
+        message.parts.push(providers::Part::Image {
+            media_type: image.media_type.clone(),
+            data_base64: image.data_base64.clone(),
+        });
+    }
+    if let Ok(ledger) = caller.ledger() {
+        let detail = serde_json::json!({
+            "path": input.path,
+            "tokens": packet.tokens,
+            "sections": packet.sections.iter().map(|s| serde_json::json!({
+                "kind": s.kind, "tokens": s.tokens,
+            })).collect::<Vec<_>>(),
+            "cut": packet.cut,
+            "redactions": packet.redactions,
+        });
+        if let Err(err) =
+            ledger.record_trace_detail(&input.trace_id, "context", &detail, jiff::Timestamp::now())
+        {
+            tracing::warn!("cannot record the context in the trace: {err}");
+        }
+    }
+    let spec = CallSpec {
+        target: Target::Role(input.role),
+        trace_id: input.trace_id.clone(),
+        input_tokens: request_tokens(&request),
+        request,
+        language: Some(input.language_id.to_string()),
+        lines: selection_lines(input),
+        complexity: complexity(input),
+    };
+    let answer = caller.call(&spec, on_event, cancelled).await?;
+    let result = interpret(input, &answer.text, read_other);
+    Ok(JobDone {
+        answer,
+        packet,
+        result,
+    })
+}
+
+/// The reply as the role's result.
+///
+/// # Errors
+/// What makes the reply unusable, from [`reply`].
+pub fn interpret(
+    input: &JobInput<'_>,
+    text: &str,
+    read_other: &dyn Fn(&str) -> Option<String>,
+) -> Result<JobResult, ReplyError> {
+    match input.role {
+        Role::Implement => {
+            let file_text = input.rope.to_string();
+            let edit = EditInput {
+                path: input.path,
+                file_text: &file_text,
+                selection: input.selection.clone(),
+            };
+            reply::apply_reply(text, &edit, read_other).map(JobResult::Edits)
+        }
+        Role::Review => {
+            // ropey counts the empty line after a final newline; a finding there is no line.
+            let mut lines = input.rope.len_lines();
+            if input.rope.len_chars() > 0 && input.rope.char(input.rope.len_chars() - 1) == '\n' {
+                lines -= 1;
+            }
+            reply::parse_findings(text, lines).map(JobResult::Findings)
+        }
+        Role::Search | Role::Plan | Role::Vision => Ok(JobResult::Answer(text.to_string())),
+    }
+}
+
+/// The packet's budget: what the role's first model can read besides its answer, at most
+/// [`MAX_PACKET_TOKENS`].
+fn packet_budget(caller: &Caller, input: &JobInput<'_>) -> u64 {
+    let config = caller.config();
+    config
+        .roles
+        .get(&input.role)
+        .and_then(|list| list.first())
+        .and_then(|alias| config.models.get(alias))
+        .and_then(|model| {
+            let window = model.context_window?;
+            Some(window.saturating_sub(u64::from(model.max_output())))
+        })
+        .map_or(MAX_PACKET_TOKENS, |room| room.min(MAX_PACKET_TOKENS))
+}
+
+fn request_tokens(request: &providers::Request) -> u64 {
+    let system = request.system.as_deref().map_or(0, router::count_o200k);
+    system
+        + request
+            .messages
+            .iter()
+            .flat_map(|m| &m.parts)
+            .map(|part| match part {
+                providers::Part::Text(text) => router::count_o200k(text),
+                _ => 0,
+            })
+            .sum::<u64>()
+}
+
+fn selection_lines(input: &JobInput<'_>) -> u32 {
+    let first = input.rope.byte_to_line(input.selection.start);
+    let last = input.rope.byte_to_line(input.selection.end);
+    u32::try_from(last - first + 1).unwrap_or(u32::MAX)
+}
+
+fn complexity(input: &JobInput<'_>) -> router::Complexity {
+    input
+        .tree
+        .map(|tree| {
+            let c = tree.complexity(input.selection.clone());
+            router::Complexity {
+                branches: c.branches,
+                loops: c.loops,
+                functions: c.functions,
+            }
+        })
+        .unwrap_or_default()
+}

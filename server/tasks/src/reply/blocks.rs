@@ -1,0 +1,303 @@
+//! SEARCH/REPLACE blocks in a reply, and the path line that may name each block's file.
+//!
+//! The markers are aider's (`<<<<<<< SEARCH`, `=======`, `>>>>>>> REPLACE`, five to nine of each
+//! character), with its older `ORIGINAL`/`UPDATED` words accepted too. Blocks are found by their
+//! markers alone, whether or not a fence wraps them, because the text inside a block may itself
+//! hold fences (an edit to a markdown file) and must not be read as one.
+
+use super::ReplyError;
+
+/// One SEARCH/REPLACE block as the reply wrote it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Block {
+    /// 1-based position among the reply's blocks.
+    pub number: usize,
+    /// The path line before the block, with markdown decoration removed.
+    pub path: Option<String>,
+    pub search: Vec<String>,
+    pub replace: Vec<String>,
+}
+
+/// `line` is `<<<<<<< word` (or `>>>>>>> word`) for one of `words`, in any surrounding space.
+fn marker(line: &str, ch: char, words: &[&str]) -> bool {
+    let t = line.trim();
+    let n = t.chars().take_while(|&c| c == ch).count();
+    if !(5..=9).contains(&n) {
+        return false;
+    }
+    let rest = t[n..].trim_start();
+    let rest = rest.strip_suffix('>').unwrap_or(rest).trim_end();
+    words.iter().any(|w| rest.eq_ignore_ascii_case(w))
+}
+
+fn is_search(line: &str) -> bool {
+    marker(line, '<', &["SEARCH", "ORIGINAL"])
+}
+
+fn is_divider(line: &str) -> bool {
+    let t = line.trim();
+    (5..=9).contains(&t.len()) && t.bytes().all(|b| b == b'=')
+}
+
+fn is_replace(line: &str) -> bool {
+    marker(line, '>', &["REPLACE", "UPDATED"])
+}
+
+/// A path line's text without markdown decoration: `### src/a.rs`, `**src/a.rs**`,
+/// `` `src/a.rs`: ``, `File: src/a.rs`.
+fn undecorate(line: &str) -> &str {
+    let mut t = line.trim().trim_start_matches('#').trim();
+    // A list item: `- src/a.rs`, `1. src/a.rs`.
+    for marker in ["- ", "* ", "+ "] {
+        if let Some(rest) = t.strip_prefix(marker) {
+            t = rest.trim();
+        }
+    }
+    if let Some((number, rest)) = t.split_once(". ")
+        && !number.is_empty()
+        && number.chars().all(|c| c.is_ascii_digit())
+    {
+        t = rest.trim();
+    }
+    for prefix in ["File:", "file:", "Path:", "path:"] {
+        if let Some(rest) = t.strip_prefix(prefix) {
+            t = rest.trim();
+        }
+    }
+    let decor: &[char] = &['*', '`', '"', '\'', '_'];
+    t = t
+        .trim_matches(decor)
+        .trim_end_matches(':')
+        .trim_matches(decor);
+    t.trim()
+}
+
+/// Whether `token` reads as a file path: one word holding a `/` or an extension (`.rs`).
+/// Names without either (`Makefile`) count only when `exists` says the file is there, because
+/// a one-word line before a block is as often prose ("Change:") as a path.
+pub(crate) fn looks_like_path(token: &str, exists: &dyn Fn(&str) -> bool) -> bool {
+    if token.is_empty()
+        || token
+            .chars()
+            .any(|c| c.is_whitespace() || "<>|\"'`*".contains(c))
+    {
+        return false;
+    }
+    if token.contains('/') || token.contains('\\') {
+        return true;
+    }
+    let has_extension = token.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty()
+            && (1..=10).contains(&ext.len())
+            && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            && ext.chars().any(|c| c.is_ascii_alphabetic())
+    });
+    has_extension || exists(token)
+}
+
+/// The path line of the block whose SEARCH marker is at `at`: the nearest non-blank line above
+/// it (skipping a fence opener between the two), not before `floor` (the previous block's end).
+fn path_before(
+    lines: &[&str],
+    floor: usize,
+    at: usize,
+    exists: &dyn Fn(&str) -> bool,
+) -> Option<String> {
+    let mut i = at;
+    let mut skipped_fence = false;
+    while i > floor {
+        i -= 1;
+        let t = lines[i].trim();
+        if t.is_empty() {
+            continue;
+        }
+        if !skipped_fence && (t.starts_with("```") || t.starts_with("~~~")) {
+            skipped_fence = true;
+            continue;
+        }
+        let candidate = undecorate(t);
+        if looks_like_path(candidate, exists) {
+            return Some(candidate.to_string());
+        }
+        return introduced_path(t, exists);
+    }
+    None
+}
+
+/// The path of a sentence that introduces a block, like "In `src/a.rs`:": a line ending in `:`
+/// with exactly one backticked path in it. Only backticked, so that a file merely mentioned in
+/// passing is not taken for the block's file.
+fn introduced_path(line: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
+    if !line.trim_end_matches(['*', '_']).ends_with(':') {
+        return None;
+    }
+    let mut paths = line
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|token| looks_like_path(token, exists));
+    let path = paths.next()?;
+    paths.next().is_none().then(|| path.to_string())
+}
+
+/// Every SEARCH/REPLACE block of the reply's lines (`\n`-split), in order.
+///
+/// # Errors
+/// [`ReplyError::Truncated`] when the reply ends inside a block, and
+/// [`ReplyError::Malformed`] when a marker is missing or out of place.
+pub(crate) fn parse(
+    lines: &[&str],
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<Block>, ReplyError> {
+    let mut blocks = Vec::new();
+    let mut floor = 0;
+    let mut i = 0;
+    while i < lines.len() {
+        if is_replace(lines[i]) {
+            return Err(ReplyError::Malformed {
+                detail: format!(
+                    "line {} of the reply closes a SEARCH/REPLACE block that never opened (no \
+                     `<<<<<<< SEARCH` line before it): ask the model to resend the whole block",
+                    i + 1
+                ),
+            });
+        }
+        if !is_search(lines[i]) {
+            i += 1;
+            continue;
+        }
+        let number = blocks.len() + 1;
+        let opened = i + 1;
+        let path = path_before(lines, floor, i, exists);
+        let mut search = Vec::new();
+        i += 1;
+        loop {
+            let Some(line) = lines.get(i) else {
+                return Err(truncated(number, opened));
+            };
+            if is_divider(line) {
+                break;
+            }
+            if is_search(line) || is_replace(line) {
+                return Err(missing(number, opened, "its `=======` line"));
+            }
+            search.push((*line).to_string());
+            i += 1;
+        }
+        let mut replace = Vec::new();
+        i += 1;
+        loop {
+            let Some(line) = lines.get(i) else {
+                return Err(truncated(number, opened));
+            };
+            if is_replace(line) {
+                break;
+            }
+            if is_search(line) {
+                return Err(missing(number, opened, "its `>>>>>>> REPLACE` line"));
+            }
+            if is_divider(line) {
+                // Either SEARCH or REPLACE holds a `=======` line of the file (a heading
+                // underline, a conflict marker), and which one cannot be told.
+                return Err(ReplyError::Malformed {
+                    detail: format!(
+                        "block {number} (opened at line {opened} of the reply) has two \
+                         `=======` lines, so where its SEARCH ends is unclear: ask the model to \
+                         split the edit into blocks that each hold one `=======` line"
+                    ),
+                });
+            }
+            replace.push((*line).to_string());
+            i += 1;
+        }
+        i += 1;
+        floor = i;
+        blocks.push(Block {
+            number,
+            path,
+            search,
+            replace,
+        });
+    }
+    Ok(blocks)
+}
+
+fn truncated(number: usize, line: usize) -> ReplyError {
+    ReplyError::Truncated {
+        what: format!("SEARCH/REPLACE block {number} (opened at line {line})"),
+    }
+}
+
+fn missing(number: usize, line: usize, what: &str) -> ReplyError {
+    ReplyError::Malformed {
+        detail: format!(
+            "block {number} (opened at line {line} of the reply) lacks {what}: ask the model \
+             to resend the block whole"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn none(_: &str) -> bool {
+        false
+    }
+
+    #[test]
+    fn reads_paths_through_decoration_and_fences() {
+        let reply = "Change it:\n\n**`src/a.rs`**\n```rust\n<<<<<<< SEARCH\na\n=======\nb\n>>>>>>> REPLACE\n```\nDone.\n<<<<<<< SEARCH\nc\n=======\n>>>>>>> REPLACE\n";
+        let lines: Vec<&str> = reply.lines().collect();
+        let blocks = parse(&lines, &none).unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(blocks[0].path.as_deref(), Some("src/a.rs"));
+        assert_eq!(blocks[0].search, ["a"]);
+        assert_eq!(blocks[0].replace, ["b"]);
+        assert_eq!(blocks[1].path, None, "\"Done.\" is prose, not a path");
+        assert!(blocks[1].replace.is_empty());
+    }
+
+    #[test]
+    fn prose_words_are_not_paths() {
+        for word in ["Change:", "e.g.", "Here is the fix", "Done."] {
+            assert!(!looks_like_path(undecorate(word), &none), "{word}");
+        }
+        for path in [
+            "src/lib.rs",
+            "Cargo.toml",
+            "### `a/b`",
+            "File: x.py",
+            "- a.rs",
+            "2. a.rs",
+        ] {
+            assert!(looks_like_path(undecorate(path), &none), "{path}");
+        }
+        assert_eq!(
+            introduced_path("Update `add` in `src/config.rs`:", &none).as_deref(),
+            Some("src/config.rs")
+        );
+        assert_eq!(introduced_path("Compare `a.rs` and `b.rs`:", &none), None);
+        assert_eq!(introduced_path("See `src/a.rs` for context.", &none), None);
+        assert!(looks_like_path("Makefile", &|p| p == "Makefile"));
+    }
+
+    #[test]
+    fn refuses_cut_and_broken_blocks() {
+        let cut: Vec<&str> = "<<<<<<< SEARCH\na\n=======\nb".lines().collect();
+        assert!(matches!(
+            parse(&cut, &none),
+            Err(ReplyError::Truncated { .. })
+        ));
+        let no_divider: Vec<&str> = "<<<<<<< SEARCH\na\n>>>>>>> REPLACE".lines().collect();
+        assert!(matches!(
+            parse(&no_divider, &none),
+            Err(ReplyError::Malformed { .. })
+        ));
+        let stray: Vec<&str> = "a\n>>>>>>> REPLACE".lines().collect();
+        assert!(matches!(
+            parse(&stray, &none),
+            Err(ReplyError::Malformed { .. })
+        ));
+    }
+}

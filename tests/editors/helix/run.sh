@@ -1,0 +1,290 @@
+#!/usr/bin/env bash
+# Tests editors/helix/languages.toml in a real Helix 25.01 (from Debian trixie) driven through tmux, offline against switchboard's fake provider; installs what it needs.
+#
+#   tests/editors/helix/run.sh
+#
+# The server binary is $SWITCHBOARD_BIN (default target/debug/switchboard, relative to the repo
+# root); build it first. Helix 25.01.1 is unpacked from Debian trixie's packages into
+# ${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-test-editors and runs through trixie's own loader
+# (the system's apt state is left alone for that); tmux comes from apt when missing.
+# SWITCHBOARD_TEST_HX=/path/to/hx tests another Helix instead.
+# What it does, as a user would: opens a Python file, selects lines, presses `space a`, checks
+# the switchboard actions are listed, runs Implement, `:w`, and checks the edit in the buffer and
+# on disk; then Review (the finding in the diagnostics picker) and Explain (the answer's path in
+# the status line, as Helix 25.01 has no window/showDocument). Exit 0 only on success.
+set -euo pipefail
+
+started=$(date +%s)
+repo=$(cd "$(dirname "$0")/../../.." && pwd)
+here=$repo/tests/editors/helix
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-test-editors
+hx_dir=$cache/helix-25.01-trixie
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
+elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
+
+bin=${SWITCHBOARD_BIN:-target/debug/switchboard}
+case $bin in /*) ;; *) bin=$repo/$bin ;; esac
+[ -x "$bin" ] || die "no switchboard binary at $bin: build it (cargo build) or set SWITCHBOARD_BIN"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else die "installing needs root (or sudo): $*"
+  fi
+}
+
+for tool in timeout flock; do
+  command -v "$tool" >/dev/null || die "$tool is missing (coreutils / util-linux)"
+done
+
+# --- tmux -------------------------------------------------------------------------------------
+if ! command -v tmux >/dev/null; then
+  say "installing tmux (apt-get install tmux)"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq tmux >/dev/null
+fi
+say "$(tmux -V) ready"
+
+# --- Helix 25.01: Debian trixie's packages, unpacked, run through trixie's loader -------------
+# (the logic of a tool the project's maintainers use, kept here so that this script stands alone)
+install_trixie_hx() {
+  local dest=$1 tmp work mirror lib p d
+  rm -rf "$cache"/.hx-unpack.* # left by an interrupted run (we hold the lock)
+  tmp=$(mktemp -d "$cache/.hx-unpack.XXXXXX")
+  work=$tmp/.apt
+  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$tmp/tree" "$tmp/bin"
+  # The Debian mirror this machine uses already (deb822 or one-line sources), else the default.
+  mirror=$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1 || true)
+  [ -n "$mirror" ] || mirror=$(sed -n 's/^deb  *\(\[[^]]*\]  *\)\{0,1\}\([^ ]*\/debian\)\/* .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1 || true)
+  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
+  echo "deb $mirror trixie main" > "$work/sources.list"
+  local O=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+           -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" -o APT::Architecture=amd64
+           -o APT::Sandbox::User=root)
+  apt-get "${O[@]}" update -qq
+  # hx (Debian's name for Helix) and everything it depends on in trixie, its libc6 and loader included
+  local pkgs
+  mapfile -t pkgs < <(apt-cache "${O[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
+    --no-breaks --no-replaces --no-enhances --no-pre-depends hx | grep -v '^[ <]' | sort -u)
+  [ "${#pkgs[@]}" -gt 1 ] || die "could not resolve hx's packages in trixie from $mirror"
+  (cd "$work/debs" && for p in "${pkgs[@]}"; do apt-get "${O[@]}" download "$p" >/dev/null 2>&1 || echo "note: $p not in trixie"; done)
+  for d in "$work"/debs/*.deb; do dpkg-deb -x "$d" "$tmp/tree"; done
+  lib=tree/usr/lib/x86_64-linux-gnu
+  [ -x "$tmp/$lib/ld-linux-x86-64.so.2" ] && [ -x "$tmp/tree/usr/lib/hx/hx" ] ||
+    die "the unpacked trixie packages lack hx or the loader"
+  # Finds its own directory at run time, so the tree can move.
+  cat > "$tmp/bin/hx" <<W
+#!/bin/sh
+d=\$(cd "\$(dirname "\$0")/.." && pwd)
+HELIX_RUNTIME=\$d/tree/usr/lib/hx/runtime exec "\$d/$lib/ld-linux-x86-64.so.2" --library-path "\$d/$lib" "\$d/tree/usr/lib/hx/hx" "\$@"
+W
+  chmod +x "$tmp/bin/hx"
+  rm -rf "$work" "$dest"
+  mv "$tmp" "$dest"
+}
+t=$(date +%s)
+hx=${SWITCHBOARD_TEST_HX:-}
+if [ -z "$hx" ]; then
+  mkdir -p "$cache"
+  exec 9>"$cache/.lock-helix"
+  flock 9 # one install at a time, when several runs share the cache
+  hx=$hx_dir/bin/hx
+  if ! "$hx" --version 2>/dev/null | grep -q '^helix 25\.01'; then
+    say "unpacking Helix 25.01 from Debian trixie into $hx_dir"
+    install_trixie_hx "$hx_dir"
+  fi
+  flock -u 9
+fi
+hx_version=$("$hx" --version 2>/dev/null | head -n1 || true)
+case $hx_version in
+  "helix 25.01.1"*) ;;
+  "helix "*) echo "note: testing $hx_version (this test was written against 25.01.1)" ;;
+  *) die "$hx does not run: $hx_version" ;;
+esac
+say "$hx_version ready ($(elapsed "$t"))"
+
+# --- Scratch space, cleanup -------------------------------------------------------------------
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-helix-test.XXXXXX")
+sock=$tmp/tmux.sock
+fake_pid=
+cleanup() {
+  tmux -S "$sock" kill-server 2>/dev/null || true
+  if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; wait "$fake_pid" 2>/dev/null || true; fi
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# --- The fake provider ------------------------------------------------------------------------
+"$bin" fake-provider --listen 127.0.0.1:0 --scenario "$here/scenario.toml" --log "$tmp/fake-requests.jsonl" \
+  >"$tmp/fake.out" 2>"$tmp/fake.err" &
+fake_pid=$!
+for _ in $(seq 100); do
+  grep -q '^listening on http://' "$tmp/fake.out" 2>/dev/null && break
+  kill -0 "$fake_pid" 2>/dev/null || die "the fake provider exited: $(cat "$tmp/fake.err")"
+  sleep 0.1
+done
+fake=$(sed -n 's|^listening on http://\([^ ]*\).*|\1|p' "$tmp/fake.out" | head -n1)
+[ -n "$fake" ] || die "the fake provider did not say where it listens: $(cat "$tmp/fake.out" "$tmp/fake.err")"
+say "fake provider on $fake (pid $fake_pid)"
+
+# --- Workspace and Helix config ---------------------------------------------------------------
+ws=$tmp/ws
+mkdir -p "$ws" "$tmp/home" "$tmp/config/helix" "$tmp/cache" "$tmp/state" "$tmp/data" "$tmp/sb-state"
+cp "$here/fixture/inventory.py" "$ws/"
+# A bare directory on purpose (no .git, .jj or .helix): Helix 25.01 then sends no workspace
+# folder, only rootPath, and the server must still find .switchboard.toml there.
+cat > "$ws/.switchboard.toml" <<TOML
+[providers.fake]
+kind = "ollama"
+base_url = "http://$fake"
+max_retries = 0
+[models.coder]
+provider = "fake"
+name = "demo-coder"
+price = { input = 3.0, output = 15.0 }
+[models.reviewer]
+provider = "fake"
+name = "demo-reviewer"
+price = { input = 1.0, output = 2.0 }
+[models.searcher]
+provider = "fake"
+name = "demo-searcher"
+price = { input = 0.3, output = 2.5 }
+[roles]
+implement = ["coder"]
+review = ["reviewer"]
+search = ["searcher"]
+plan = ["coder"]
+TOML
+# The repository's languages.toml, its command pointed at the binary under test.
+sed "s|^command = \"switchboard\"|command = \"$bin\"|" "$repo/editors/helix/languages.toml" \
+  >"$tmp/config/helix/languages.toml"
+grep -qx "command = \"$bin\"" "$tmp/config/helix/languages.toml" ||
+  die "editors/helix/languages.toml has no line 'command = \"switchboard\"' to point at the test binary"
+
+# --- Driving Helix in tmux --------------------------------------------------------------------
+tmux_() { tmux -S "$sock" "$@"; }
+screen() { tmux_ capture-pane -p -t hx 2>/dev/null || true; }
+keys() { tmux_ send-keys -t hx "$@"; sleep 0.2; }
+failed_at() {
+  echo "  --- the screen ---"; screen | sed 's/^/  | /'
+  echo "  --- Helix log (tail) ---"; tail -n 25 "$tmp/cache/helix/helix.log" 2>/dev/null | cut -c1-400 || true
+  echo "  --- fake provider (tail) ---"; tail -n 10 "$tmp/fake.err" || true
+  die "$*"
+}
+# Waits up to SECONDS for the screen to contain TEXT (a fixed string).
+wait_for() { # SECONDS TEXT
+  local deadline=$(( $(date +%s) + $1 ))
+  while [ "$(date +%s)" -le "$deadline" ]; do
+    screen | grep -qF -- "$2" && return 0
+    sleep 0.2
+  done
+  return 1
+}
+step() { say "[$(elapsed "$started")] $*"; }
+
+tmux_ -f /dev/null new-session -d -s hx -x 160 -y 40 \
+  "cd '$ws' && exec env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY -u GEMINI_API_KEY -u SWITCHBOARD_CONFIG \
+   HOME='$tmp/home' XDG_CONFIG_HOME='$tmp/config' XDG_CACHE_HOME='$tmp/cache' XDG_STATE_HOME='$tmp/state' \
+   XDG_DATA_HOME='$tmp/data' SWITCHBOARD_STATE_DIR='$tmp/sb-state' OLLAMA_HOST=127.0.0.1:9 TERM=tmux-256color \
+   '$hx' -v inventory.py"
+wait_for 20 'class Inventory:' || failed_at "Helix did not show inventory.py"
+step "hx inventory.py is open"
+
+# Lines 8-10 (`add`): `8G` goes to line 8, each `x` selects one more line.
+keys 8 G
+keys x x x
+# `space a` until switchboard's actions are there (the server may still be starting).
+listed=
+deadline=$(( $(date +%s) + 30 ))
+while [ "$(date +%s)" -le "$deadline" ]; do
+  keys Space a
+  if wait_for 3 'Implement with coder'; then listed=1; break; fi
+  keys Escape
+done
+[ -n "$listed" ] || failed_at "space a never listed 'Implement with coder'"
+menu=$(screen)
+for title in 'Implement with coder (~$' 'Review with reviewer (~$' 'Explain with searcher (~$' 'Plan with coder (~$'; do
+  grep -qF -- "$title" <<<"$menu" || failed_at "the code action menu lacks '$title'"
+done
+step "space a lists: $(grep -oE '(Implement|Review|Explain|Plan) with [a-z]+ \(~\$[0-9.]+\)' <<<"$menu" | paste -sd'|' | sed 's/|/ | /g')"
+
+# Moves the menu's selection down to TITLE and runs it. The selected item is the one drawn in
+# reverse video (Helix's default theme), which `capture-pane -e` shows as ESC[7m before it.
+choose() { # TITLE
+  local _
+  for _ in $(seq 30); do
+    if tmux_ capture-pane -e -p -t hx | sed -e 's/\x1b\[7m/@@SELECTED@@/g' -e 's/\x1b\[[0-9;]*m//g' |
+       grep -qF -- "@@SELECTED@@ $1"; then
+      keys Enter
+      return 0
+    fi
+    keys Down
+  done
+  failed_at "could not move the menu's selection to '$1'"
+}
+
+t=$(date +%s)
+choose 'Implement with coder'
+wait_for 30 'raise ValueError(f"cannot add {count} {name}: counts are positive")' ||
+  failed_at "the implement edit did not reach the buffer"
+wait_for 5 '# 📦 → stock kept' || failed_at "the edit after the emoji is not in the buffer"
+step "Implement ran; the edit is in the buffer ($(elapsed "$t"))"
+keys Escape
+keys : w Enter
+wait_for 10 'written' || failed_at ":w did not write inventory.py"
+if ! diff -u "$here/expected-inventory.py" "$ws/inventory.py"; then
+  failed_at "inventory.py on disk is not as expected (diff above)"
+fi
+screen_now=$(screen)
+while IFS= read -r line; do
+  [ -z "${line// /}" ] && continue
+  grep -qF -- "$line" <<<"$screen_now" || failed_at "the buffer does not show: $line"
+done < <(sed -n '8,11p' "$here/expected-inventory.py")
+step ":w wrote it; buffer and disk hold exactly the expected text"
+
+# Review `remove` (lines 13-14): the finding is a diagnostic, listed by `space d`.
+t=$(date +%s)
+keys 13 G
+keys x x
+keys Space a
+wait_for 10 'Review with reviewer' || failed_at "space a did not list Review on lines 13-14"
+choose 'Review with reviewer'
+deadline=$(( $(date +%s) + 30 ))
+found=
+while [ "$(date +%s)" -le "$deadline" ]; do
+  keys Space d
+  if wait_for 2 'remove() lets a count go below zero'; then found=1; break; fi
+  keys Escape
+done
+[ -n "$found" ] || failed_at "the review finding never showed in the diagnostics picker (space d)"
+keys Escape
+step "Review ran; its finding is in the diagnostics picker ($(elapsed "$t"))"
+
+# Explain `total` (lines 16-17): Helix 25.01 has no window/showDocument, so the server names the
+# answer's path in the status line (25.07+ opens the answer instead; either is accepted).
+t=$(date +%s)
+keys 16 G
+keys x x
+keys Space a
+wait_for 10 'Explain with searcher' || failed_at "space a did not list Explain on lines 16-17"
+choose 'Explain with searcher'
+deadline=$(( $(date +%s) + 30 ))
+answer=
+while [ -z "$answer" ] && [ "$(date +%s)" -le "$deadline" ]; do
+  answer=$(screen | grep -oE '/[^ ]*/answers/[0-9a-f]+\.md' | head -n1 || true)
+  [ -n "$answer" ] || sleep 0.2
+done
+[ -n "$answer" ] || failed_at "the answer's path shows nowhere (status line or an opened buffer)"
+[ -f "$answer" ] && grep -qF 'inventory.py:16-17' "$answer" || failed_at "the answer file $answer is missing or wrong"
+if screen | grep -qF "switchboard: the answer is in $answer"; then how="the status line names it"; else how="Helix opened it"; fi
+step "Explain ran; $how: $answer ($(elapsed "$t"))"
+
+keys : q a ! Enter
+for _ in $(seq 50); do tmux_ has-session -t hx 2>/dev/null || break; sleep 0.1; done
+
+echo
+say "Helix test of editors/helix passed with $hx_version in $(elapsed "$started")"
