@@ -23,10 +23,12 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test"
 cargo test --workspace --locked --no-fail-fast
 
-# The real editors, driving the real binary against the fake provider.
-step "building the server for the editor suites"
-cargo build --locked -p switchboard
+# The real editors, driving the real binary against the fake provider. `cargo test` built it for the
+# CLI tests; building it again with `-p switchboard` would resolve features differently and compile
+# a second copy of many dependencies (which once filled a CI machine's disk).
 export SWITCHBOARD_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/switchboard"
+[ -x "$SWITCHBOARD_BIN" ] || { echo "cargo test did not leave $SWITCHBOARD_BIN" >&2; exit 1; }
+df -h "${CARGO_TARGET_DIR:-$PWD/target}" | tail -n1 | awk '{print "disk: " $4 " free of " $2}'
 for editor in neovim helix vscode; do
   step "editor suite: $editor"
   "tests/editors/$editor/run.sh"

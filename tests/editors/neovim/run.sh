@@ -17,24 +17,7 @@ here=$repo/tests/editors/neovim
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/switchboard-test-editors
 nvim_010_dir=$cache/nvim-0.10-trixie
 
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'FAIL: %s\n' "$*" >&2; exit 1; }
-elapsed() { echo "$(( $(date +%s) - $1 ))s"; }
-
-bin=${SWITCHBOARD_BIN:-target/debug/switchboard}
-case $bin in /*) ;; *) bin=$repo/$bin ;; esac
-[ -x "$bin" ] || die "no switchboard binary at $bin: build it (cargo build) or set SWITCHBOARD_BIN"
-
-as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"
-  elif command -v sudo >/dev/null; then sudo "$@"
-  else die "installing needs root (or sudo): $*"
-  fi
-}
-
-for tool in timeout flock; do
-  command -v "$tool" >/dev/null || die "$tool is missing (coreutils / util-linux)"
-done
+. "$repo/tests/editors/lib.sh"
 mkdir -p "$cache"
 exec 9>"$cache/.lock-neovim"
 flock 9 # one install at a time, when several runs share the cache
@@ -51,46 +34,10 @@ fi
 say "Neovim 0.7.2 ready ($(elapsed "$t"))"
 
 # --- Neovim 0.10.4: Debian trixie's packages, unpacked, run through trixie's loader ---------
-# (the logic of a tool the project's maintainers use, kept here so that this script stands alone)
-install_trixie_nvim() {
-  local dest=$1 tmp work mirror lib p d
-  rm -rf "$cache"/.nvim-unpack.* # left by an interrupted run (we hold the lock)
-  tmp=$(mktemp -d "$cache/.nvim-unpack.XXXXXX")
-  work=$tmp/.apt
-  mkdir -p "$work/lists/partial" "$work/cache/archives/partial" "$work/debs" "$tmp/tree" "$tmp/bin"
-  # The Debian mirror this machine uses already (deb822 or one-line sources), else the default.
-  mirror=$(sed -n 's/^URIs: *\([^ ]*\/debian\)\/*$/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1 || true)
-  [ -n "$mirror" ] || mirror=$(sed -n 's/^deb  *\(\[[^]]*\]  *\)\{0,1\}\([^ ]*\/debian\)\/* .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1 || true)
-  [ -n "$mirror" ] || mirror=http://deb.debian.org/debian
-  echo "deb $mirror trixie main" > "$work/sources.list"
-  local O=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
-           -o Dir::State::Lists="$work/lists" -o Dir::Cache="$work/cache" -o APT::Architecture=amd64
-           -o APT::Sandbox::User=root)
-  apt-get "${O[@]}" update -qq
-  # neovim and everything it depends on in trixie, its libc6 and loader included
-  local pkgs
-  mapfile -t pkgs < <(apt-cache "${O[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
-    --no-breaks --no-replaces --no-enhances --no-pre-depends neovim | grep -v '^[ <]' | sort -u)
-  [ "${#pkgs[@]}" -gt 1 ] || die "could not resolve neovim's packages in trixie from $mirror"
-  (cd "$work/debs" && for p in "${pkgs[@]}"; do apt-get "${O[@]}" download "$p" >/dev/null 2>&1 || echo "note: $p not in trixie"; done)
-  for d in "$work"/debs/*.deb; do dpkg-deb -x "$d" "$tmp/tree"; done
-  lib=tree/usr/lib/x86_64-linux-gnu
-  [ -x "$tmp/$lib/ld-linux-x86-64.so.2" ] && [ -x "$tmp/tree/usr/bin/nvim" ] ||
-    die "the unpacked trixie packages lack nvim or the loader"
-  # Finds its own directory at run time, so the tree can move.
-  cat > "$tmp/bin/nvim" <<W
-#!/bin/sh
-d=\$(cd "\$(dirname "\$0")/.." && pwd)
-VIMRUNTIME=\$d/tree/usr/share/nvim/runtime exec "\$d/$lib/ld-linux-x86-64.so.2" --library-path "\$d/$lib" "\$d/tree/usr/bin/nvim" "\$@"
-W
-  chmod +x "$tmp/bin/nvim"
-  rm -rf "$work" "$dest"
-  mv "$tmp" "$dest"
-}
 t=$(date +%s)
 if ! "$nvim_010_dir/bin/nvim" --version 2>/dev/null | head -n1 | grep -q '^NVIM v0\.10\.'; then
   say "unpacking Neovim 0.10 from Debian trixie into $nvim_010_dir"
-  install_trixie_nvim "$nvim_010_dir"
+  unpack_trixie neovim "$nvim_010_dir" usr/bin/nvim VIMRUNTIME usr/share/nvim/runtime
 fi
 v010=$("$nvim_010_dir/bin/nvim" --version | head -n1)
 echo "$v010" | grep -q '^NVIM v0\.10\.' || die "$nvim_010_dir/bin/nvim is not Neovim 0.10: $v010"
@@ -108,17 +55,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-"$bin" fake-provider --listen 127.0.0.1:0 --scenario "$here/scenario.toml" --log "$tmp/fake-requests.jsonl" \
-  >"$tmp/fake.out" 2>"$tmp/fake.err" &
-fake_pid=$!
-for _ in $(seq 100); do
-  grep -q '^listening on http://' "$tmp/fake.out" 2>/dev/null && break
-  kill -0 "$fake_pid" 2>/dev/null || die "the fake provider exited: $(cat "$tmp/fake.err")"
-  sleep 0.1
-done
-fake=$(sed -n 's|^listening on http://\([^ ]*\).*|\1|p' "$tmp/fake.out" | head -n1)
-[ -n "$fake" ] || die "the fake provider did not say where it listens: $(cat "$tmp/fake.out" "$tmp/fake.err")"
-say "fake provider on $fake (pid $fake_pid)"
+start_fake_provider "$here/scenario.toml" "$tmp"
 
 # --- One headless Neovim ----------------------------------------------------------------------
 run_one() { # NAME NVIM
