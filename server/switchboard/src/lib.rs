@@ -14,4 +14,6 @@ mod store;
 mod to_proto;
 mod transport;
 
+/// The vision role's image lookup, shared by the server and `switchboard run vision`.
+pub use jobs::image;
 pub use server::{Ended, Options, serve, serve_with};

@@ -27,6 +27,10 @@ text = "```json\n[{\"line\": 6, \"end_line\": 6, \"severity\": \"info\", \"messa
 [[reply]]
 model = "m-searcher"
 text = "`main` calls `add` (calc.py:1-3)."
+
+[[reply]]
+model = "m-viewer"
+text = "A blue square logo."
 "#;
     let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
     FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
@@ -44,11 +48,12 @@ fn sandbox(fake: &FakeProvider) -> Sandbox {
     sandbox.write(
         ".switchboard.toml",
         &format!(
-            "[providers.fake]\nkind = \"ollama\"\nbase_url = \"{}\"\nmax_retries = 0\n\n{}{}{}[roles]\nimplement = [\"coder\"]\nreview = [\"reviewer\"]\nsearch = [\"searcher\"]\n",
+            "[providers.fake]\nkind = \"ollama\"\nbase_url = \"{}\"\nmax_retries = 0\n\n{}{}{}{}[roles]\nimplement = [\"coder\"]\nreview = [\"reviewer\"]\nsearch = [\"searcher\"]\nvision = [\"viewer\"]\n",
             fake.url(),
             model("coder"),
             model("reviewer"),
-            model("searcher")
+            model("searcher"),
+            model("viewer")
         ),
     );
     sandbox.write("calc.py", SOURCE);
@@ -115,4 +120,48 @@ async fn run_prints_a_diff_applies_reviews_and_answers() {
         "{}",
         bad.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_vision_sends_the_image_named_on_the_lines_or_given() {
+    use base64::Engine;
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+    // Not a real picture: the bytes only have to arrive intact.
+    let bytes: &[u8] = b"\x89PNG\r\n\x1a\nfake-pixels";
+    std::fs::create_dir_all(sandbox.path().join("docs/img")).expect("writable");
+    std::fs::write(sandbox.path().join("docs/img/logo.png"), bytes).expect("writable");
+    sandbox.write("docs/README.md", "# Title\n\n![logo](img/logo.png)\n");
+    let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+
+    let described = run(&sandbox, &["run", "vision", "docs/README.md:3-3"]);
+    assert_eq!(described.code, Some(0), "{}", described.stderr);
+    assert_eq!(described.stdout, "A blue square logo.\n");
+    let sent = fake.requests()[0].body.to_string();
+    assert!(sent.contains(&encoded), "the image was not sent: {sent}");
+    assert!(sent.contains("docs/img/logo.png"), "{sent}");
+
+    let named = run(
+        &sandbox,
+        &["run", "vision", "calc.py", "--image", "docs/img/logo.png"],
+    );
+    assert_eq!(named.code, Some(0), "{}", named.stderr);
+    assert!(fake.requests()[1].body.to_string().contains(&encoded));
+
+    let none = run(&sandbox, &["run", "vision", "calc.py:1-2"]);
+    assert_eq!(none.code, Some(2));
+    assert!(none.stderr.contains("no image"), "{}", none.stderr);
+    let outside = run(
+        &sandbox,
+        &["run", "vision", "calc.py", "--image", "../logo.png"],
+    );
+    assert_eq!(outside.code, Some(2));
+    assert!(
+        outside
+            .stderr
+            .contains("is not a file under the current directory"),
+        "{}",
+        outside.stderr
+    );
+    assert_eq!(fake.requests().len(), 2, "refusals sent nothing");
 }

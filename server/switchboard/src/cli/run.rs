@@ -1,4 +1,4 @@
-//! `switchboard run ROLE PATH[:START-END] [--instruction TEXT] [--apply] [--json]`: the
+//! `switchboard run ROLE PATH[:START-END] [--instruction TEXT] [--image IMAGE] [--apply] [--json]`: the
 //! editor's pipeline from a terminal, with the current directory as the workspace. Prints the
 //! diff (or applies it), the findings, or the answer.
 
@@ -16,10 +16,11 @@ use tasks::reply::FileChange;
 
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
+use switchboard::image;
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// implement, review, search, plan (or ask: the instruction decides).
+    /// implement, review, search, plan, vision (or ask: the instruction decides).
     #[arg(value_name = "ROLE")]
     role: String,
     /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40`.
@@ -29,6 +30,10 @@ pub struct RunArgs {
     /// role's default.
     #[arg(long, value_name = "TEXT")]
     instruction: Option<String>,
+    /// For vision: the image to describe (a png, jpeg, gif or webp under the current
+    /// directory); without it, the first image path written on the lines.
+    #[arg(long, value_name = "IMAGE")]
+    image: Option<String>,
     /// Write the edits to the files instead of printing the diff.
     #[arg(long)]
     apply: bool,
@@ -96,6 +101,23 @@ pub fn run(args: &RunArgs) -> ExitCode {
         .and_then(|g| g.language_ids().first().copied())
         .unwrap_or("plaintext");
     let exclude = config.privacy.exclude.clone();
+    let image = if role == Role::Vision {
+        match vision_image(
+            args.image.as_deref(),
+            &relative,
+            &rope,
+            &selection,
+            &exclude,
+        ) {
+            Ok(image) => Some(image),
+            Err(message) => {
+                eprintln!("switchboard: {message}");
+                return ExitCode::from(USAGE);
+            }
+        }
+    } else {
+        None
+    };
     let caller = config::caller(config, config::ledger(None));
     let workspace = WorkspaceIndex::build(&[PathBuf::from(".")], &exclude);
     let templates = Templates::builtin();
@@ -114,7 +136,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         workspace: Some(&workspace),
         plan: None,
         templates: &templates,
-        image: None,
+        image: image.as_ref(),
     };
     let read_other = |other: &str| {
         if other.split('/').any(|part| part == "..") || tasks::context::excluded(other, &exclude) {
@@ -237,4 +259,28 @@ pub fn unified_diff(changes: &[FileChange]) -> String {
         );
     }
     out
+}
+
+/// The image for `run vision`: the one named, else the first image path on the lines, resolved
+/// as the editor resolves it (beside the file, then from the current directory), never outside
+/// the current directory nor excluded.
+fn vision_image(
+    named: Option<&str>,
+    relative: &str,
+    rope: &Rope,
+    selection: &std::ops::Range<usize>,
+    exclude: &[String],
+) -> Result<tasks::job::Image, String> {
+    let written = named
+        .map(str::to_string)
+        .or_else(|| image::image_path_in(rope, selection))
+        .ok_or("no image: name one with --image, or select lines with an image path (png, jpeg, gif, webp) in a string or markdown link")?;
+    let root = std::env::current_dir().map_err(|err| format!("no current directory: {err}"))?;
+    let (path, image_relative): (PathBuf, String) =
+        image::resolve(std::slice::from_ref(&root), &root.join(relative), &written)
+            .ok_or_else(|| format!("{written} is not a file under the current directory"))?;
+    if tasks::context::excluded(&image_relative, exclude) {
+        return Err(format!("{image_relative} is excluded by [privacy] exclude"));
+    }
+    image::read(&path, &image_relative)
 }
