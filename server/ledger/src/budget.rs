@@ -244,17 +244,18 @@ pub(crate) fn period_sums(
     period: Period,
     now: i64,
 ) -> Result<(i64, i64), LedgerError> {
-    let spent = conn.query_row(
-        "SELECT COALESCE(SUM(cost_micros), 0) FROM calls WHERE charged_at >= ?1 AND charged_at < ?2",
-        params![period.start, period.end],
-        |row| row.get(0),
-    )?;
-    let reserved = conn.query_row(
-        "SELECT COALESCE(SUM(worst_case_micros), 0) FROM reservations
-         WHERE reserved_at >= ?1 AND reserved_at < ?2 AND expires_at > ?3",
-        params![period.start, period.end, now],
-        |row| row.get(0),
-    )?;
+    // Cached statements: every code-action listing asks, and preparing cost more than the query.
+    let spent = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(cost_micros), 0) FROM calls WHERE charged_at >= ?1 AND charged_at < ?2",
+        )?
+        .query_row(params![period.start, period.end], |row| row.get(0))?;
+    let reserved = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(worst_case_micros), 0) FROM reservations
+             WHERE reserved_at >= ?1 AND reserved_at < ?2 AND expires_at > ?3",
+        )?
+        .query_row(params![period.start, period.end, now], |row| row.get(0))?;
     Ok((spent, reserved))
 }
 

@@ -158,7 +158,7 @@ impl Ledger {
                     "role"
                 };
                 // Aggregating in SQL keeps the sums exact integer sums.
-                let mut stmt = conn.prepare(&format!(
+                let mut stmt = conn.prepare_cached(&format!(
                     "SELECT {column}, COUNT(*), SUM(input_tokens), SUM(output_tokens),
                             SUM(cached_input_tokens), SUM(cost_micros)
                      FROM calls WHERE charged_at >= ?1
@@ -172,7 +172,7 @@ impl Ledger {
             GroupBy::Day => {
                 // Local days depend on the time zone, which SQLite does not know; group here.
                 let mut days: BTreeMap<Date, Sums> = BTreeMap::new();
-                let mut stmt = conn.prepare(
+                let mut stmt = conn.prepare_cached(
                     "SELECT charged_at, 1, input_tokens, output_tokens, cached_input_tokens,
                             cost_micros
                      FROM calls WHERE charged_at >= ?1 ORDER BY charged_at",

@@ -199,7 +199,7 @@ impl Ledger {
     pub fn trace(&self, trace_id: &str) -> Result<Option<Trace>, LedgerError> {
         let conn = self.conn();
 
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT role, decision, at FROM decisions WHERE trace_id = ?1 ORDER BY at, id",
         )?;
         let mut rows = stmt.query([trace_id])?;
@@ -212,7 +212,7 @@ impl Ledger {
             });
         }
 
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE trace_id = ?1 ORDER BY at, id"
         ))?;
         let mut rows = stmt.query([trace_id])?;
@@ -221,7 +221,7 @@ impl Ledger {
             attempts.push(attempt_from_row(row)?);
         }
 
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {CALL_COLUMNS} FROM calls WHERE trace_id = ?1 ORDER BY started_at, id"
         ))?;
         let mut rows = stmt.query([trace_id])?;
@@ -230,7 +230,7 @@ impl Ledger {
             calls.push(call_from_row(row)?);
         }
 
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT kind, detail, at FROM trace_details WHERE trace_id = ?1 ORDER BY at, id",
         )?;
         let mut rows = stmt.query([trace_id])?;
@@ -279,7 +279,7 @@ impl Ledger {
         since: Timestamp,
     ) -> Result<Vec<Timestamp>, LedgerError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let mut stmt = conn.prepare_cached(
             "SELECT at FROM attempts WHERE model = ?1 AND outcome = 'failed' AND at >= ?2 ORDER BY at",
         )?;
         let rows = stmt.query_map(params![model, to_micros(since)], |row| row.get::<_, i64>(0))?;
@@ -296,7 +296,7 @@ impl Ledger {
     /// [`LedgerError::BadRow`] for a row that does not read back, or a SQLite error.
     pub fn last_failure(&self, model: &str) -> Result<Option<Attempt>, LedgerError> {
         let conn = self.conn();
-        let mut stmt = conn.prepare(&format!(
+        let mut stmt = conn.prepare_cached(&format!(
             "SELECT {ATTEMPT_COLUMNS} FROM attempts WHERE model = ?1 AND outcome = 'failed'
              ORDER BY at DESC, id DESC LIMIT 1"
         ))?;

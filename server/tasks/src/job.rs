@@ -94,19 +94,17 @@ pub fn instruction_for(input: &JobInput<'_>) -> Option<String> {
         .map(|m| m.text)
 }
 
-/// Runs the job: packet, prompt, routed call, reply. `on_event` hears the call's events;
-/// `cancelled` aborts it.
-///
-/// # Errors
-/// A [`CallError`] when no model answered (refused, failed, cancelled); a reply that answered
-/// but cannot be used is `Ok` with `result: Err`.
-pub async fn run(
-    caller: &Caller,
-    input: &JobInput<'_>,
-    read_other: &(dyn Fn(&str) -> Option<String> + Sync),
-    on_event: impl FnMut(CallEvent<'_>),
-    cancelled: impl Future<Output = ()>,
-) -> Result<JobDone, CallError> {
+/// A job's request, ready to send: what [`prepare`] built.
+#[derive(Debug)]
+pub struct Prepared {
+    pub packet: Packet,
+    pub spec: CallSpec,
+}
+
+/// The CPU-bound first half of a job: the packet (secrets masked), the prompt, the token count
+/// and the routing inputs; the packet is recorded in the trace. No network. The language server
+/// runs it on a blocking thread, away from the threads that answer the editor.
+pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
     let instruction = instruction_for(input);
     let packet = build_packet(&PacketInput {
         role: input.role,
@@ -166,6 +164,23 @@ pub async fn run(
         lines: selection_lines(input),
         complexity: complexity(input),
     };
+    Prepared { packet, spec }
+}
+
+/// Runs the job: [`prepare`], the routed call, [`interpret`]. `on_event` hears the call's
+/// events; `cancelled` aborts it.
+///
+/// # Errors
+/// A [`CallError`] when no model answered (refused, failed, cancelled); a reply that answered
+/// but cannot be used is `Ok` with `result: Err`.
+pub async fn run(
+    caller: &Caller,
+    input: &JobInput<'_>,
+    read_other: &(dyn Fn(&str) -> Option<String> + Sync),
+    on_event: impl FnMut(CallEvent<'_>),
+    cancelled: impl Future<Output = ()>,
+) -> Result<JobDone, CallError> {
+    let Prepared { packet, spec } = prepare(caller, input);
     let answer = caller.call(&spec, on_event, cancelled).await?;
     let result = interpret(input, &answer.text, read_other);
     Ok(JobDone {

@@ -590,6 +590,34 @@ fn definitions_come_from_open_documents_first_then_the_workspace() {
     .assert_eq(&definitions.text);
 }
 
+#[test]
+fn a_name_declared_all_over_the_workspace_is_not_looked_up_there() {
+    let common = "pub fn run() {}\n";
+    let dir = workspace(&[
+        ("a/jobs.rs", common),
+        ("b/jobs.rs", common),
+        ("c/jobs.rs", common),
+        ("d/jobs.rs", common),
+        (
+            "e/units.rs",
+            "pub fn to_feet(m: f64) -> f64 {\n    m * 3.28084\n}\n",
+        ),
+    ]);
+    let index = WorkspaceIndex::build(&[dir.path().to_path_buf()], &[]);
+    assert_eq!(index.lookup("run").len(), 4);
+    let source = "fn span(m: f64) -> f64 {\n    run();\n    to_feet(m)\n}\n";
+    let doc = Doc::new("src/span.rs", "rust", source);
+    let packet = build_packet(&PacketInput {
+        workspace: Some(&index),
+        ..doc.input(0..source.len())
+    });
+    let definitions = section(&packet, SectionKind::Definitions);
+    expect![[r#"
+        e/units.rs:1 (function to_feet)
+            pub fn to_feet(m: f64) -> f64"#]]
+    .assert_eq(&definitions.text);
+}
+
 // Fake secrets in the shapes of real ones, built from pieces so that no key-shaped string
 // stands in the source; none of them was ever valid.
 const KEY_BODY: &str = "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW";

@@ -41,6 +41,9 @@ pub struct CommandArgs {
     pub image: Option<String>,
 }
 
+/// How often a running job's progress may say how much has streamed.
+const PROGRESS_EVERY: Duration = Duration::from_secs(1);
+
 /// The `switchboard/finished` notification.
 enum Finished {}
 
@@ -239,16 +242,22 @@ async fn run(session: Arc<Session>, client: Client, job: Job) {
         let session = session.clone();
         let streamed = streamed.clone();
         let cancelled = cancel.clone().cancelled_owned();
-        tokio::spawn(async move { pipeline(&session, &job, streamed, cancelled).await })
+        tokio::spawn(pipeline(session, Arc::new(job), streamed, cancelled))
     };
     let mut work = std::pin::pin!(work);
+    let mut reported = None;
     let outcome = loop {
         tokio::select! {
             done = &mut work => break done,
-            () = tokio::time::sleep(Duration::from_millis(250)), if ticker.is_some() => {
+            // Once a second, and only when the count moved: a hundred jobs in flight must not
+            // flood the editor (or this server's output) with progress.
+            () = tokio::time::sleep(PROGRESS_EVERY), if ticker.is_some() => {
                 if let (Some(progress), Some(chars)) = (&progress, &ticker) {
                     let tokens = chars.load(Ordering::Relaxed) / 4;
-                    progress.report_with_message(format!("{model}: ~{tokens} tokens so far"), Some(true)).await;
+                    if reported != Some(tokens) {
+                        reported = Some(tokens);
+                        progress.report_with_message(format!("{model}: ~{tokens} tokens so far"), Some(true)).await;
+                    }
                 }
             }
         }
@@ -293,21 +302,72 @@ struct Step {
 }
 
 async fn pipeline(
-    session: &Arc<Session>,
-    job: &Job,
+    session: Arc<Session>,
+    job: Arc<Job>,
     streamed: Arc<AtomicU64>,
     cancelled: impl std::future::Future<Output = ()>,
 ) -> Result<Step, CallError> {
     let caller = session
         .caller()
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
-    let path = display_path(session, &job.uri);
-    let workspace = {
-        let session = session.clone();
-        tokio::task::spawn_blocking(move || session.workspace_index())
-            .await
-            .ok()
+    // The packet, the prompt, its tokens and, at the end, the reply's diff are CPU work over
+    // whole files: blocking threads do them, so that the editor's requests never queue behind
+    // a hundred jobs starting or finishing.
+    let prepared = blocking({
+        let (session, job, caller) = (session.clone(), job.clone(), caller.clone());
+        move || with_input(&session, &job, |input| tasks::job::prepare(&caller, input))
+    })
+    .await?;
+    let on_event = |event: CallEvent<'_>| {
+        if let CallEvent::Text(delta) = event {
+            streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
+        }
     };
+    let answer = caller.call(&prepared.spec, on_event, cancelled).await?;
+    let (answer, result) = blocking({
+        let (session, job) = (session.clone(), job.clone());
+        move || {
+            let root = root_of(&session, &job.uri);
+            let read_other =
+                |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
+            let result = with_input(&session, &job, |input| {
+                tasks::job::interpret(input, &answer.text, &read_other)
+            });
+            (answer, result)
+        }
+    })
+    .await?;
+    Ok(Step {
+        done: JobDone {
+            answer,
+            packet: prepared.packet,
+            result,
+        },
+        origin_path: display_path(&session, &job.uri),
+        uri: job.uri.clone(),
+        opening: job.snapshot.opening,
+        revision: job.snapshot.revision,
+        rope: job.snapshot.rope.clone(),
+    })
+}
+
+/// Runs CPU-bound job work on tokio's blocking pool; a panic there is a failure of the job.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, CallError> {
+    tokio::task::spawn_blocking(work).await.map_err(|err| {
+        CallError::Failed(format!(
+            "{err}. This is a bug; please report it with the server log."
+        ))
+    })
+}
+
+/// Calls `f` with the job's [`JobInput`]: its document as the job saw it, the other open
+/// documents as they are now, and the workspace index (built on first use, which walks the
+/// workspace: call this on a blocking thread).
+fn with_input<T>(session: &Session, job: &Job, f: impl FnOnce(&JobInput<'_>) -> T) -> T {
+    let path = display_path(session, &job.uri);
+    let workspace = session.workspace_index();
     let others: Vec<(String, Snapshot)> = session
         .documents
         .uris()
@@ -330,7 +390,7 @@ async fn pipeline(
         })
         .collect();
     let templates = Templates::builtin();
-    let input = JobInput {
+    f(&JobInput {
         role: job.role,
         instruction: job.instruction.clone(),
         trace_id: job.trace_id.clone(),
@@ -341,26 +401,10 @@ async fn pipeline(
         selection: job.selection.bytes.clone(),
         diagnostics: &[],
         open_documents: &open_documents,
-        workspace: workspace.as_deref(),
+        workspace: Some(&workspace),
         plan: job.plan.as_deref(),
         templates: &templates,
         image: job.image.as_ref(),
-    };
-    let root = root_of(session, &job.uri);
-    let read_other = |relative: &str| read_workspace_file(session, root.as_deref(), relative);
-    let on_event = |event: CallEvent<'_>| {
-        if let CallEvent::Text(delta) = event {
-            streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
-        }
-    };
-    let done = tasks::job::run(&caller, &input, &read_other, on_event, cancelled).await?;
-    Ok(Step {
-        done,
-        origin_path: path,
-        uri: job.uri.clone(),
-        opening: job.snapshot.opening,
-        revision: job.snapshot.revision,
-        rope: job.snapshot.rope.clone(),
     })
 }
 

@@ -90,7 +90,7 @@ pub(crate) fn identifiers(
 /// The definitions of `names`, in the order of the names, at most [`MAX_PER_NAME`] each and
 /// [`MAX_DEFINITIONS`] in all: the current document's types (its outline shows their
 /// signatures, not their fields), then the other open documents' declarations, then the
-/// workspace index's. Excluded open documents are never read, and the index's copy of an open
+/// workspace index's, unless the index declares the name more than [`MAX_PER_NAME`] times. Excluded open documents are never read, and the index's copy of an open
 /// document gives way to the open one.
 pub(crate) fn find(
     input: &PacketInput<'_>,
@@ -142,12 +142,22 @@ pub(crate) fn find(
                         .iter()
                         .any(|document| document.path == path)
             };
-            let from_index = workspace
+            let from_index: Vec<&Definition> = workspace
                 .definitions_named(name)
                 .iter()
                 .filter(|definition| !fresher(&definition.path))
-                .take(MAX_PER_NAME - of_name.len());
-            of_name.extend(from_index.cloned());
+                .collect();
+            // A name declared in more files than a packet shows (`new`, `run`, `Error`) cannot
+            // be told apart without types: whichever few were sent would likely be the wrong
+            // ones, and they cost as much as the selection itself.
+            if from_index.len() <= MAX_PER_NAME {
+                of_name.extend(
+                    from_index
+                        .into_iter()
+                        .take(MAX_PER_NAME - of_name.len())
+                        .cloned(),
+                );
+            }
         }
         found.extend(of_name);
         if found.len() >= MAX_DEFINITIONS {
