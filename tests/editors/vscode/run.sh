@@ -163,6 +163,8 @@ echo "installed $(basename "$INSTALLED")"
 
 # --- the offline world: fake provider, workspace, code-server ---------------------------------
 phase "start the fake provider and code-server"
+# Created here: the background shell may open it after the first look below (set -e would stop).
+: >"$WORK/fake-provider.log"
 setsid "$BIN" fake-provider --listen 127.0.0.1:0 --scenario "$HERE/fixture/scenario.toml" \
   >"$WORK/fake-provider.log" 2>&1 &
 PIDS+=($!)
