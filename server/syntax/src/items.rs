@@ -34,7 +34,7 @@ pub(crate) fn collect<'t>(
     range: Option<Range<usize>>,
 ) -> Vec<Item<'t>> {
     let mut items: Vec<Item<'t>> = Vec::new();
-    query.for_each_match(root, rope, range, |found| {
+    query.for_each_match(root, rope, range, None, |found| {
         let mut item: Option<(Node<'t>, SymbolKind)> = None;
         let (mut name, mut body) = (None, None);
         for capture in found.captures {

@@ -47,19 +47,42 @@ impl SyntaxTree {
     /// or of a line inside one (after `//`, `#`, `--`, `*`, `<!--` ...), so prose that merely
     /// mentions a TODO is not one. Linear in the size of the tree.
     pub fn markers(&self, rope: &Rope) -> Vec<Marker> {
+        self.markers_in(rope, 0..rope.len_bytes())
+    }
+
+    /// The markers whose comment starts inside `bytes`, with the lines that continue them even
+    /// past its end. Proportional to the part of the tree inside `bytes`: a job asks for the
+    /// few lines around its selection, not the whole file.
+    pub fn markers_in(&self, rope: &Rope, bytes: Range<usize>) -> Vec<Marker> {
         let Some(query) = self.grammar().compiled(QueryKind::Markers) else {
             return Vec::new();
         };
         let mut comments: Vec<Node<'_>> = Vec::new();
-        query.for_each_match(self.tree().root_node(), rope, None, |found| {
-            for capture in found.captures {
-                if query.role(capture.index) == Role::Comment {
-                    comments.push(capture.node);
+        query.for_each_match(
+            self.tree().root_node(),
+            rope,
+            Some(bytes.clone()),
+            None,
+            |found| {
+                for capture in found.captures {
+                    if query.role(capture.index) == Role::Comment
+                        && bytes.contains(&capture.node.start_byte())
+                    {
+                        comments.push(capture.node);
+                    }
                 }
-            }
-        });
+            },
+        );
         comments.sort_by_key(|node| (node.start_byte(), node.end_byte()));
         comments.dedup_by_key(|node| node.id());
+        // The comments right after the range, which may continue its last marker.
+        if let Some(&last) = comments.last() {
+            let mut next = last.next_sibling();
+            while let Some(node) = next.filter(|node| node.kind_id() == last.kind_id()) {
+                comments.push(node);
+                next = node.next_sibling();
+            }
+        }
 
         let mut markers: Vec<Marker> = Vec::new();
         // The single-line comment that holds the last marker, which the next line comment may continue.
@@ -88,6 +111,7 @@ impl SyntaxTree {
                 bytes: comment.byte_range(),
             }));
         }
+        markers.retain(|marker| bytes.contains(&marker.bytes.start));
         markers
     }
 }

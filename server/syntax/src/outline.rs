@@ -40,6 +40,12 @@ pub struct Import {
     pub text: String,
 }
 
+/// How deep below the root an import may start: the top level, inside a module, a namespace,
+/// an `#ifdef` or a `try:` (Rust's `mod m { use ... }` is 3 down, Lua's
+/// `local x = require(...)` starts at 1, Python's import in a function body at 3). Imports
+/// deeper than this belong to the code around them, which the packet shows anyway.
+pub const IMPORT_DEPTH: u32 = 4;
+
 impl SyntaxTree {
     /// The file's outline, in document order (outer items before the items they contain);
     /// empty for a grammar without `outline.scm`. Linear in the size of the tree.
@@ -71,13 +77,15 @@ impl SyntaxTree {
 
     /// The file's import statements in document order; an import inside another (a `require`
     /// call inside a `local x = require(...)`) is reported once, as the outer one. Empty for a
-    /// grammar without `imports.scm`. Linear in the size of the tree.
+    /// grammar without `imports.scm`. Only imports within [`IMPORT_DEPTH`] levels of the top
+    /// are found, so the cost follows the file's top levels, not its every node.
     pub fn imports(&self, rope: &Rope) -> Vec<Import> {
         let Some(query) = self.grammar().compiled(QueryKind::Imports) else {
             return Vec::new();
         };
         let mut ranges: Vec<Range<usize>> = Vec::new();
-        query.for_each_match(self.tree().root_node(), rope, None, |found| {
+        let root = self.tree().root_node();
+        query.for_each_match(root, rope, None, Some(IMPORT_DEPTH), |found| {
             for capture in found.captures {
                 if query.role(capture.index) == Role::Import {
                     ranges.push(capture.node.byte_range());

@@ -152,19 +152,22 @@ impl CompiledQuery {
             .unwrap_or(Role::Ignored)
     }
 
-    /// Calls `each` for every match under `node`, optionally only those intersecting `range`.
-    /// Text predicates read the rope.
+    /// Calls `each` for every match under `node`, optionally only those intersecting `range`
+    /// and starting at most `max_depth` levels below `node` (the cursor then never descends
+    /// further than its patterns need). Text predicates read the rope.
     pub(crate) fn for_each_match<'t>(
         &self,
         node: Node<'t>,
         rope: &Rope,
         range: Option<Range<usize>>,
+        max_depth: Option<u32>,
         mut each: impl FnMut(&QueryMatch<'_, 't>),
     ) {
         let mut cursor = QueryCursor::new();
         if let Some(range) = range {
             cursor.set_byte_range(range);
         }
+        cursor.set_max_start_depth(max_depth);
         let text = |node: Node<'_>| ByteChunks::new(rope, node.byte_range());
         let mut matches = cursor.matches(&self.query, node, text);
         while let Some(found) = matches.next() {

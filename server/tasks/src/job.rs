@@ -11,8 +11,8 @@ use syntax::{MarkerKind, SyntaxTree};
 
 use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller, Target};
 use crate::context::{
-    DiagnosticNote, OpenDocument, Packet, PacketInput, Templates, WorkspaceIndex, build_packet,
-    render,
+    DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, Templates, WorkspaceIndex,
+    build_packet, render,
 };
 use crate::reply::{self, EditInput, FileChange, Finding, ReplyError};
 
@@ -41,6 +41,9 @@ pub struct JobInput<'a> {
     pub templates: &'a Templates,
     /// For the vision role: the image, sent beside the prompt.
     pub image: Option<&'a Image>,
+    /// The selection's complexity, when the caller has it already (the server measured it to
+    /// route the command); measured here otherwise.
+    pub complexity: Option<router::Complexity>,
 }
 
 /// An image for the vision role, already read (the caller checks it is in the workspace and not
@@ -82,15 +85,14 @@ pub fn instruction_for(input: &JobInput<'_>) -> Option<String> {
     let line = input.rope.byte_to_line(input.selection.start);
     // The line above the selection counts: a `// TODO: ...` usually sits there.
     let from = input.rope.line_to_byte(line.saturating_sub(1));
-    tree.markers(input.rope)
+    tree.markers_in(input.rope, from..input.selection.end.max(from + 1))
         .into_iter()
-        .filter(|m| {
+        .find(|m| {
             matches!(
                 m.kind,
                 MarkerKind::Todo | MarkerKind::Fixme | MarkerKind::Ai
             )
         })
-        .find(|m| m.bytes.start >= from && m.bytes.start < input.selection.end.max(from + 1))
         .map(|m| m.text)
 }
 
@@ -121,14 +123,27 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
         token_budget: packet_budget(caller, input),
         redact_secrets: caller.config().privacy.redact_secrets,
     });
-    let mut request = render(
-        input.role,
-        &packet,
-        instruction.as_deref().unwrap_or(""),
-        input.path,
-        input.language_id,
-        input.templates,
-    );
+    let render_for = |packet: &Packet| {
+        render(
+            input.role,
+            packet,
+            instruction.as_deref().unwrap_or(""),
+            input.path,
+            input.language_id,
+            input.templates,
+        )
+    };
+    let mut request = render_for(&packet);
+    // The sections were counted as they were fitted: only the frame around them is counted
+    // here, not the whole request again (counting was a fifth of a job's CPU time). The sum is
+    // within a token per section of a count of the whole.
+    let input_tokens = request_tokens(&render_for(&packet.frame()))
+        + packet
+            .sections
+            .iter()
+            .filter(|section| section.kind != SectionKind::Instruction)
+            .map(|section| section.tokens)
+            .sum::<u64>();
     if let (Some(image), Some(message)) = (input.image, request.messages.last_mut()) {
         message.parts.push(providers::Part::Text(format!(
             "The image is {}.",
@@ -158,7 +173,7 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
     let spec = CallSpec {
         target: Target::Role(input.role),
         trace_id: input.trace_id.clone(),
-        input_tokens: request_tokens(&request),
+        input_tokens,
         request,
         language: Some(input.language_id.to_string()),
         lines: selection_lines(input),
@@ -258,6 +273,9 @@ fn selection_lines(input: &JobInput<'_>) -> u32 {
 }
 
 fn complexity(input: &JobInput<'_>) -> router::Complexity {
+    if let Some(known) = input.complexity {
+        return known;
+    }
     input
         .tree
         .map(|tree| {

@@ -137,6 +137,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         plan: None,
         templates: &templates,
         image: image.as_ref(),
+        complexity: None,
     };
     let read_other = |other: &str| {
         if other.split('/').any(|part| part == "..") || tasks::context::excluded(other, &exclude) {

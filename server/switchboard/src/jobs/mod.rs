@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use dashmap::DashMap;
 use router::Role;
+use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::Uri;
 
@@ -71,12 +72,42 @@ impl Selection {
 }
 
 /// The running jobs, by trace id, each with what cancels it.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Jobs {
     running: DashMap<String, CancellationToken>,
+    /// Turns for jobs' CPU-bound work: one fewer than the cores (at least one), so that a
+    /// hundred jobs starting at once leave a core to the editor's requests. Unbounded, tokio's
+    /// blocking pool ran them all at once and a didChange waited 40 ms for its turn.
+    cpu: Semaphore,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        Jobs {
+            running: DashMap::new(),
+            cpu: Semaphore::new(cores.saturating_sub(1).max(1)),
+        }
+    }
 }
 
 impl Jobs {
+    /// Runs a job's CPU-bound work (the packet, the reply's diff) on tokio's blocking pool when
+    /// its turn comes (see [`Jobs::cpu`]).
+    ///
+    /// # Errors
+    /// A panic in `work`, as a message that asks for a report.
+    pub async fn cpu_work<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        // The semaphore is never closed, so acquiring only waits.
+        let _turn = self.cpu.acquire().await.map_err(|err| err.to_string())?;
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|err| format!("{err}. This is a bug; please report it with the server log."))
+    }
+
     fn register(&self, trace_id: &str) -> CancellationToken {
         let token = CancellationToken::new();
         self.running.insert(trace_id.to_string(), token.clone());

@@ -181,7 +181,7 @@ pub async fn start(
         ),
         language: Some(snapshot.language_id.clone()),
         lines: 1,
-        complexity: super::complexity(&snapshot, &selection.bytes),
+        complexity: selection.complexity(&snapshot),
     };
     let decision = caller
         .decide(&spec, jiff::Timestamp::now())
@@ -311,32 +311,38 @@ async fn pipeline(
         .caller()
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
     // The packet, the prompt, its tokens and, at the end, the reply's diff are CPU work over
-    // whole files: blocking threads do them, so that the editor's requests never queue behind
-    // a hundred jobs starting or finishing.
-    let prepared = blocking({
-        let (session, job, caller) = (session.clone(), job.clone(), caller.clone());
-        move || with_input(&session, &job, |input| tasks::job::prepare(&caller, input))
-    })
-    .await?;
+    // whole files: blocking threads do them, a few at a time, so that the editor's requests
+    // never queue behind a hundred jobs starting or finishing.
+    let prepared = session
+        .jobs
+        .cpu_work({
+            let (session, job, caller) = (session.clone(), job.clone(), caller.clone());
+            move || with_input(&session, &job, |input| tasks::job::prepare(&caller, input))
+        })
+        .await
+        .map_err(CallError::Failed)?;
     let on_event = |event: CallEvent<'_>| {
         if let CallEvent::Text(delta) = event {
             streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
         }
     };
     let answer = caller.call(&prepared.spec, on_event, cancelled).await?;
-    let (answer, result) = blocking({
-        let (session, job) = (session.clone(), job.clone());
-        move || {
-            let root = root_of(&session, &job.uri);
-            let read_other =
-                |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
-            let result = with_input(&session, &job, |input| {
-                tasks::job::interpret(input, &answer.text, &read_other)
-            });
-            (answer, result)
-        }
-    })
-    .await?;
+    let (answer, result) = session
+        .jobs
+        .cpu_work({
+            let (session, job) = (session.clone(), job.clone());
+            move || {
+                let root = root_of(&session, &job.uri);
+                let read_other =
+                    |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
+                let result = with_input(&session, &job, |input| {
+                    tasks::job::interpret(input, &answer.text, &read_other)
+                });
+                (answer, result)
+            }
+        })
+        .await
+        .map_err(CallError::Failed)?;
     Ok(Step {
         done: JobDone {
             answer,
@@ -348,17 +354,6 @@ async fn pipeline(
         opening: job.snapshot.opening,
         revision: job.snapshot.revision,
         rope: job.snapshot.rope.clone(),
-    })
-}
-
-/// Runs CPU-bound job work on tokio's blocking pool; a panic there is a failure of the job.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, CallError> {
-    tokio::task::spawn_blocking(work).await.map_err(|err| {
-        CallError::Failed(format!(
-            "{err}. This is a bug; please report it with the server log."
-        ))
     })
 }
 
@@ -405,6 +400,7 @@ fn with_input<T>(session: &Session, job: &Job, f: impl FnOnce(&JobInput<'_>) -> 
         plan: job.plan.as_deref(),
         templates: &templates,
         image: job.image.as_ref(),
+        complexity: Some(job.selection.complexity(&job.snapshot)),
     })
 }
 

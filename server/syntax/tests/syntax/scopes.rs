@@ -1,5 +1,6 @@
 //! The enclosing scope at the edges: a cursor on the first or last byte of an item, between
-//! items, a selection over two items, inside a closure, and plain text without a grammar.
+//! items, a selection over two items, inside a closure, and plain text without a grammar; and
+//! the markers found in a range.
 
 use ropey::Rope;
 use std::time::Duration;
@@ -59,4 +60,28 @@ fn a_language_without_a_grammar_is_plain_text() {
     let tree = syntax::SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
     assert_eq!(tree.enclosing_scope(&rope, 3..3), None);
     assert_eq!(tree.imports(&rope), Vec::new());
+}
+
+#[test]
+fn markers_in_a_range_keep_their_continuation_lines_past_its_end() {
+    let source = "// TODO: first\nfn a() {}\n\n// TODO: second, which\n// goes on here\nfn b() {}\n// FIXME: third\n";
+    let (rope, tree) = parse("rust", source);
+    let texts = |bytes: std::ops::Range<usize>| -> Vec<String> {
+        tree.markers_in(&rope, bytes)
+            .into_iter()
+            .map(|marker| marker.text)
+            .collect()
+    };
+    let second = source.find("// TODO: second").expect("in the source");
+    // Only the second marker starts in its own first line; its next line is past the range.
+    assert_eq!(texts(second..second + 5), ["second, which\ngoes on here"]);
+    assert_eq!(
+        texts(0..source.len()),
+        tree.markers(&rope)
+            .into_iter()
+            .map(|marker| marker.text)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(texts(0..source.len()).len(), 3);
+    assert!(texts(source.find("fn a").expect("in the source")..second).is_empty());
 }

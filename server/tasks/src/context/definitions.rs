@@ -25,7 +25,8 @@ const MAX_IDENTIFIERS: usize = 200;
 const PARSE_LIMIT: Duration = Duration::from_millis(200);
 
 static WORD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*\b").expect("the identifier pattern is a valid regex")
+    Regex::new(r"(?-u:\b)[A-Za-z_][A-Za-z0-9_]*(?-u:\b)")
+        .expect("the identifier pattern is a valid regex")
 });
 
 /// The distinct identifiers of `selection`, in order of first use, without one-letter names

@@ -213,6 +213,24 @@ impl Packet {
         context
     }
 
+    /// The packet without its sections: rendered, it is the prompt's frame (template and
+    /// instruction), whose tokens add to the sections' already counted ones.
+    pub fn frame(&self) -> Packet {
+        Packet {
+            role: self.role,
+            selection: self.selection.clone(),
+            first_line: self.first_line,
+            last_line: self.last_line,
+            sections: Vec::new(),
+            cut: Vec::new(),
+            redactions: Vec::new(),
+            tokens: 0,
+            budget: self.budget,
+            over_budget: self.over_budget,
+            redacted: self.redacted,
+        }
+    }
+
     /// The selection's lines as a citation suffix: `12` or `12-20`.
     pub fn lines(&self) -> String {
         if self.first_line == self.last_line {
