@@ -138,6 +138,18 @@ pub(crate) struct Fitted {
     pub(crate) over_budget: bool,
 }
 
+/// A limit on one kind of section relative to others: it may take `percent` of the tokens the
+/// sections of `of` took (which must come before it in priority), or `floor`, whichever is more.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Cap {
+    pub(crate) kind: SectionKind,
+    pub(crate) of: &'static [SectionKind],
+    pub(crate) percent: u64,
+    pub(crate) floor: u64,
+    /// Why, for the cut's record (`as many as the selection and its scope`).
+    pub(crate) why: &'static str,
+}
+
 /// Fits `drafts` (in display order) into `budget` tokens, taking them in `priority` order:
 /// each gets what the ones before it left. Kinds in `keep_whole` are never trimmed; when they
 /// alone exceed the budget they are kept and the packet is marked over budget, with a cut of
@@ -147,6 +159,7 @@ pub(crate) fn fit(
     budget: u64,
     priority: &[SectionKind],
     keep_whole: &[SectionKind],
+    caps: &[Cap],
 ) -> Fitted {
     let mut remaining = budget;
     let mut over_budget = false;
@@ -168,6 +181,44 @@ pub(crate) fn fit(
         let all = vec![true; draft.units.len()];
         let whole = draft.section(&all);
         let whole_tokens = whole.0.tokens;
+        let cap = caps.iter().find(|cap| cap.kind == draft.kind).map(|cap| {
+            let measure: u64 = kept
+                .iter()
+                .filter(|(_, (section, _))| cap.of.contains(&section.kind))
+                .map(|(_, (section, _))| section.tokens)
+                .sum();
+            (cap, (measure * cap.percent / 100).max(cap.floor))
+        });
+        if let Some((cap, limit)) =
+            cap.filter(|(_, limit)| whole_tokens > *limit && *limit < remaining)
+        {
+            match trim(draft, whole_tokens, limit) {
+                Some((section, kept_units)) => {
+                    let tokens = section.0.tokens;
+                    cut.push(Cut {
+                        kind: draft.kind,
+                        dropped_tokens: whole_tokens.saturating_sub(tokens),
+                        why: format!(
+                            "trimmed: kept {kept_units} of {} {} to stay within {limit} tokens, {}",
+                            draft.units.len(),
+                            draft.unit_name,
+                            cap.why
+                        ),
+                    });
+                    remaining = remaining.saturating_sub(tokens);
+                    kept.push((index, section));
+                }
+                None => cut.push(Cut {
+                    kind: draft.kind,
+                    dropped_tokens: whole_tokens,
+                    why: format!(
+                        "dropped: it takes {whole_tokens} tokens and may take {limit}, {}",
+                        cap.why
+                    ),
+                }),
+            }
+            continue;
+        }
         if whole_tokens <= remaining {
             remaining -= whole_tokens;
             kept.push((index, whole));
@@ -322,7 +373,7 @@ mod tests {
             draft(SectionKind::Selection, &["fn main() {}"]),
         ];
         let priority = [SectionKind::Selection, SectionKind::Outline];
-        let fitted = fit(drafts, 60, &priority, &[SectionKind::Selection]);
+        let fitted = fit(drafts, 60, &priority, &[SectionKind::Selection], &[]);
         assert!(!fitted.over_budget);
         assert_eq!(fitted.sections.len(), 2);
         assert_eq!(fitted.sections[0].kind, SectionKind::Outline);
@@ -335,6 +386,63 @@ mod tests {
     }
 
     #[test]
+    fn a_cap_holds_a_section_to_a_share_of_others_or_its_floor() {
+        let lines: Vec<String> = (0..40).map(|i| format!("fn item_{i}()")).collect();
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let selection: Vec<String> = (0..10).map(|i| format!("let x{i} = {i};")).collect();
+        let selection: Vec<&str> = selection.iter().map(String::as_str).collect();
+        let cap = Cap {
+            kind: SectionKind::Outline,
+            of: &[SectionKind::Selection],
+            percent: 50,
+            floor: 10,
+            why: "half what the selection takes",
+        };
+        let priority = [SectionKind::Selection, SectionKind::Outline];
+        let fitted = fit(
+            vec![
+                draft(SectionKind::Selection, &selection),
+                draft(SectionKind::Outline, &lines),
+            ],
+            10_000,
+            &priority,
+            &[],
+            &[cap],
+        );
+        let tokens = |kind| {
+            fitted
+                .sections
+                .iter()
+                .find(|section| section.kind == kind)
+                .map_or(0, |section| section.tokens)
+        };
+        let selection_tokens = tokens(SectionKind::Selection);
+        assert!(tokens(SectionKind::Outline) <= selection_tokens / 2);
+        assert!(tokens(SectionKind::Outline) > 0);
+        assert_eq!(fitted.cut.len(), 1);
+        assert!(
+            fitted.cut[0].why.ends_with(&format!(
+                "to stay within {} tokens, half what the selection takes",
+                selection_tokens / 2
+            )),
+            "{}",
+            fitted.cut[0].why
+        );
+        // Under the floor nothing is cut, however small the others.
+        let fitted = fit(
+            vec![
+                draft(SectionKind::Selection, &["x"]),
+                draft(SectionKind::Outline, &["fn a()"]),
+            ],
+            10_000,
+            &priority,
+            &[],
+            &[Cap { floor: 1000, ..cap }],
+        );
+        assert!(fitted.cut.is_empty());
+    }
+
+    #[test]
     fn what_must_stay_whole_stays_and_says_so() {
         let drafts = vec![
             draft(
@@ -344,7 +452,7 @@ mod tests {
             draft(SectionKind::Outline, &["fn main()"]),
         ];
         let priority = [SectionKind::Selection, SectionKind::Outline];
-        let fitted = fit(drafts, 3, &priority, &[SectionKind::Selection]);
+        let fitted = fit(drafts, 3, &priority, &[SectionKind::Selection], &[]);
         assert!(fitted.over_budget);
         assert_eq!(fitted.sections.len(), 1);
         assert_eq!(fitted.cut.len(), 2);

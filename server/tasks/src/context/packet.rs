@@ -12,7 +12,10 @@
 //! over budget and a zero-token [`Cut`] says so. Every other section is trimmed (its
 //! lowest-ranked units go first: the plan's last lines, the scope's farthest context lines, the
 //! least severe diagnostics, the last imports, the deepest and farthest outline items, the last
-//! definitions) or dropped whole when not one unit fits.
+//! definitions) or dropped whole when not one unit fits. Two sections also have caps relative
+//! to the code acted on: the outline takes at most as many tokens as the selection and its
+//! scope, definitions half as many (each with a small floor), so that a packet stays a fraction
+//! of its file whatever the budget.
 //!
 //! **Size.** The outline is signatures only (one line each, no fields or enum variants, test
 //! modules the selection is not in folded), the enclosing scope is its signatures plus a few
@@ -44,6 +47,28 @@ pub const PRIORITY: [SectionKind; 8] = [
     SectionKind::Outline,
     SectionKind::Definitions,
 ];
+
+/// Definitions take at most half as many tokens as the code they explain (the selection and
+/// its scope), or a few signatures' worth for a small selection: two dozen declarations around
+/// a ten-line function would cost more than they help (and made packets 0.41 of their files).
+const DEFINITIONS_CAP: fit::Cap = fit::Cap {
+    kind: SectionKind::Definitions,
+    of: &[SectionKind::Selection, SectionKind::EnclosingScope],
+    percent: 50,
+    floor: 120,
+    why: "half what the selection and its scope take",
+};
+
+/// The outline takes at most as many tokens as the selection and its scope, or a short file's
+/// worth: past that, the signatures nearest the selection are kept (the outline's ranks) and
+/// the far end of a long file is elided.
+const OUTLINE_CAP: fit::Cap = fit::Cap {
+    kind: SectionKind::Outline,
+    of: &[SectionKind::Selection, SectionKind::EnclosingScope],
+    percent: 100,
+    floor: 250,
+    why: "as many as the selection and its scope take",
+};
 
 /// The sections that are never trimmed or dropped.
 pub const NEVER_CUT: [SectionKind; 2] = [SectionKind::Instruction, SectionKind::Selection];
@@ -301,7 +326,13 @@ pub fn build_packet(input: &PacketInput<'_>) -> Packet {
     .flatten()
     .collect();
 
-    let fitted = fit::fit(drafts, input.token_budget, &PRIORITY, &NEVER_CUT);
+    let fitted = fit::fit(
+        drafts,
+        input.token_budget,
+        &PRIORITY,
+        &NEVER_CUT,
+        &[OUTLINE_CAP, DEFINITIONS_CAP],
+    );
     Packet {
         role: input.role,
         selection,
@@ -444,7 +475,16 @@ pub(crate) mod tests {
                 let cursor = item.name_bytes.expect("functions are named").start;
                 let packet =
                     build_packet(&input("s.rs", "rust", &rope, Some(&tree), cursor..cursor));
-                assert!(packet.cut.is_empty());
+                // Nothing is cut but what the caps cut: the outline's far end (never all of
+                // it) and definitions.
+                assert!(
+                    packet.cut.iter().all(|cut| match cut.kind {
+                        SectionKind::Outline => cut.why.starts_with("trimmed"),
+                        kind => kind == SectionKind::Definitions,
+                    }),
+                    "{:?}",
+                    packet.cut
+                );
                 for kind in [SectionKind::Selection, SectionKind::Outline] {
                     assert!(packet.section(kind).is_some(), "{kind:?}");
                 }

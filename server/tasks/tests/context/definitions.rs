@@ -35,7 +35,8 @@ fn definitions_come_from_open_documents_first_then_the_workspace() {
     let metres = index.lookup("Metres");
     assert_eq!(metres[0].kind, "type");
 
-    let source = "use crate::geometry::Rectangle;\n\nfn span(a: Point, b: Point) -> f64 {\n    let r = Rectangle::from_corners(a, b);\n    to_feet(r.max.x - r.min.x)\n}\n";
+    // Long enough that the definitions' cap (half the selection and scope) holds all four.
+    let source = "use crate::geometry::Rectangle;\n\nfn span(a: Point, b: Point) -> f64 {\n    // The span is measured along the x axis of the rectangle that the two points make.\n    // The survey reports every length in feet, so the metres of the geometry are converted.\n    // A rectangle whose corners are swapped still has its minimum corner first.\n    // Points at the same place make an empty rectangle, whose span is zero feet.\n    // Negative coordinates are fine: only the difference of the two x values counts.\n    // The y values are ignored here; the height has its own function in the survey module.\n    // Rounding is left to the caller, which prints feet with two decimals in the report.\n    // Nothing here allocates, so the function may run in the hot loop of the importer.\n    let r = Rectangle::from_corners(a, b);\n    to_feet(r.max.x - r.min.x)\n}\n";
     let doc = Doc::new("src/span.rs", "rust", source);
     let geometry = Doc::new("src/geometry.rs", "rust", GEOMETRY_RS);
     let open = [geometry.open()];
