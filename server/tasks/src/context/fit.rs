@@ -181,50 +181,32 @@ pub(crate) fn fit(
         let all = vec![true; draft.units.len()];
         let whole = draft.section(&all);
         let whole_tokens = whole.0.tokens;
-        let cap = caps.iter().find(|cap| cap.kind == draft.kind).map(|cap| {
-            let measure: u64 = kept
-                .iter()
-                .filter(|(_, (section, _))| cap.of.contains(&section.kind))
-                .map(|(_, (section, _))| section.tokens)
-                .sum();
-            (cap, (measure * cap.percent / 100).max(cap.floor))
-        });
-        if let Some((cap, limit)) =
-            cap.filter(|(_, limit)| whole_tokens > *limit && *limit < remaining)
-        {
-            match trim(draft, whole_tokens, limit) {
-                Some((section, kept_units)) => {
-                    let tokens = section.0.tokens;
-                    cut.push(Cut {
-                        kind: draft.kind,
-                        dropped_tokens: whole_tokens.saturating_sub(tokens),
-                        why: format!(
-                            "trimmed: kept {kept_units} of {} {} to stay within {limit} tokens, {}",
-                            draft.units.len(),
-                            draft.unit_name,
-                            cap.why
-                        ),
-                    });
-                    remaining = remaining.saturating_sub(tokens);
-                    kept.push((index, section));
-                }
-                None => cut.push(Cut {
-                    kind: draft.kind,
-                    dropped_tokens: whole_tokens,
-                    why: format!(
-                        "dropped: it takes {whole_tokens} tokens and may take {limit}, {}",
-                        cap.why
-                    ),
-                }),
-            }
-            continue;
-        }
-        if whole_tokens <= remaining {
+        // What the section may take: what is left, or less under its cap.
+        let cap = caps
+            .iter()
+            .find(|cap| cap.kind == draft.kind)
+            .and_then(|cap| {
+                let measure: u64 = kept
+                    .iter()
+                    .filter(|(_, (section, _))| cap.of.contains(&section.kind))
+                    .map(|(_, (section, _))| section.tokens)
+                    .sum();
+                let limit = (measure * cap.percent / 100).max(cap.floor);
+                (limit < remaining).then_some((limit, cap.why))
+            });
+        let (limit, bound) = match cap {
+            Some((limit, why)) => (limit, format!("may take {limit}, {why}")),
+            None => (
+                remaining,
+                format!("has the {remaining} tokens left after higher-priority sections"),
+            ),
+        };
+        if whole_tokens <= limit {
             remaining -= whole_tokens;
             kept.push((index, whole));
             continue;
         }
-        if keep_whole.contains(&draft.kind) {
+        if cap.is_none() && keep_whole.contains(&draft.kind) {
             over_budget = true;
             cut.push(Cut {
                 kind: draft.kind,
@@ -238,14 +220,14 @@ pub(crate) fn fit(
             kept.push((index, whole));
             continue;
         }
-        match trim(draft, whole_tokens, remaining) {
+        match trim(draft, whole_tokens, limit) {
             Some((section, kept_units)) => {
                 let tokens = section.0.tokens;
                 cut.push(Cut {
                     kind: draft.kind,
                     dropped_tokens: whole_tokens.saturating_sub(tokens),
                     why: format!(
-                        "trimmed: kept {kept_units} of {} {} to fit the {remaining} tokens left after higher-priority sections",
+                        "trimmed: kept {kept_units} of {} {}: it takes {whole_tokens} tokens whole and {bound}",
                         draft.units.len(),
                         draft.unit_name
                     ),
@@ -256,9 +238,7 @@ pub(crate) fn fit(
             None => cut.push(Cut {
                 kind: draft.kind,
                 dropped_tokens: whole_tokens,
-                why: format!(
-                    "dropped: it takes {whole_tokens} tokens and {remaining} were left after higher-priority sections"
-                ),
+                why: format!("dropped: it takes {whole_tokens} tokens and {bound}"),
             }),
         }
     }
@@ -422,7 +402,7 @@ mod tests {
         assert_eq!(fitted.cut.len(), 1);
         assert!(
             fitted.cut[0].why.ends_with(&format!(
-                "to stay within {} tokens, half what the selection takes",
+                "may take {}, half what the selection takes",
                 selection_tokens / 2
             )),
             "{}",
