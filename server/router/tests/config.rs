@@ -182,6 +182,7 @@ fn a_good_config_parses_into_typed_sections() {
                 failure_window_s: 60,
                 cooldown_s: 300,
             },
+            prompts: {},
         }"#]]
     .assert_eq(&format!("{config:#?}"));
 }
@@ -207,7 +208,7 @@ fn an_unknown_top_level_key_far_from_any_lists_them() {
     check_error(
         "colour = \"blue\"\n",
         expect![
-            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing"
+            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts"
         ],
     );
 }
@@ -610,4 +611,30 @@ fn a_role_name_from_the_command_line_parses_or_says_what_the_roles_are() {
         ]
     "#]]
     .assert_debug_eq(&errors);
+}
+
+#[test]
+fn prompts_override_templates_by_kind_and_an_unknown_kind_suggests_the_nearest() {
+    let config = Config::from_layers(&[
+        Layer::new(
+            "user.toml",
+            "[prompts]\nreview = \"first\"\nplan = \"mine\"\n",
+        ),
+        Layer::new("workspace.toml", "[prompts]\nreview = \"second\"\n"),
+    ])
+    .expect("the layers are good");
+    let prompts: Vec<(&str, &str)> = config
+        .prompts
+        .iter()
+        .map(|(kind, text)| (kind.as_str(), text.as_str()))
+        .collect();
+    assert_eq!(prompts, [("plan", "mine"), ("review", "second")]);
+    check_error(
+        "[prompts]\nimplment = \"x\"\n",
+        expect!["config.toml:2:1: unknown key `implment` in [prompts]; did you mean `implement`?"],
+    );
+    check_error(
+        "[prompts]\nreview = 3\n",
+        expect!["config.toml:2:10: invalid type: integer `3`, expected a string"],
+    );
 }

@@ -116,7 +116,33 @@ pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
     {
         layers.extend(read_layer(&path, true)?);
     }
-    Config::from_layers(&layers)
+    let config = Config::from_layers(&layers)?;
+    check_prompts(&config, &layers)?;
+    Ok(config)
+}
+
+/// The `[prompts]` templates parse (the router only knows they are strings); an error names
+/// the last layer that set the template.
+fn check_prompts(config: &Config, layers: &[Layer]) -> Result<(), ConfigError> {
+    let Err(err) = tasks::context::Templates::from_config(&config.prompts) else {
+        return Ok(());
+    };
+    let sets = |layer: &Layer, kind: &str| {
+        toml::from_str::<toml::Table>(&layer.text)
+            .ok()
+            .and_then(|table| table.get("prompts")?.get(kind).cloned())
+            .is_some()
+    };
+    let source_name = layers
+        .iter()
+        .rev()
+        .find(|layer| sets(layer, err.kind.as_str()))
+        .map_or_else(|| "config".to_string(), |layer| layer.source_name.clone());
+    Err(ConfigError {
+        source_name,
+        line_col: None,
+        message: format!("[prompts] {}: {err}", err.kind),
+    })
 }
 
 /// Asks a local Ollama (`OLLAMA_HOST`, default `127.0.0.1:11434`) for its models, once and

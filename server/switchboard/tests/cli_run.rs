@@ -165,3 +165,36 @@ async fn run_vision_sends_the_image_named_on_the_lines_or_given() {
     );
     assert_eq!(fake.requests().len(), 2, "refusals sent nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prompts_in_the_config_replace_the_built_in_templates() {
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+    let config = std::fs::read_to_string(sandbox.path().join(".switchboard.toml")).expect("config");
+    let custom = "[prompts]\nreview = '''\n<!-- system -->\nYou review like a lighthouse keeper.\n<!-- user -->\n{{context}}\n\nLook at {{path}}: {{instruction}}\n'''\n";
+    sandbox.write(".switchboard.toml", &format!("{config}\n{custom}"));
+    let review = run(&sandbox, &["run", "review", "calc.py"]);
+    assert_eq!(review.code, Some(0), "{}", review.stderr);
+    let sent = fake.requests()[0].body.to_string();
+    assert!(
+        sent.contains("You review like a lighthouse keeper."),
+        "{sent}"
+    );
+    assert!(sent.contains("Look at calc.py: "), "{sent}");
+
+    // A template without the code's place is refused where the config is checked.
+    let broken = "[prompts]\nreview = '''\n<!-- user -->\nReview it.\n'''\n";
+    sandbox.write(".switchboard.toml", &format!("{config}\n{broken}"));
+    let check = run(&sandbox, &["check"]);
+    assert_eq!(check.code, Some(2), "{}", check.stdout);
+    assert!(
+        check
+            .stderr
+            .contains(".switchboard.toml: [prompts] review: the review prompt template"),
+        "{}",
+        check.stderr
+    );
+    let refused = run(&sandbox, &["run", "review", "calc.py"]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stderr);
+    assert_eq!(fake.requests().len(), 1, "a refused config sends nothing");
+}

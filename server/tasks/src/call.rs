@@ -28,6 +28,8 @@ use router::{
     TokenFamily, scale_to_family, worst_case_usd,
 };
 
+use crate::context::Templates;
+
 /// How long a reservation holds if its process dies before settling it: longer than any call
 /// with its retries, short enough that a crash does not block the budget for the day.
 const LEASE: Duration = Duration::from_secs(15 * 60);
@@ -146,6 +148,8 @@ pub enum CallError {
 /// Makes calls for one config. Cheap to share (`Arc`).
 pub struct Caller {
     router: Router,
+    /// The prompt templates, with the config's `[prompts]`.
+    templates: Templates,
     ledger: Arc<LedgerHandle>,
     clients: BTreeMap<String, ModelClient>,
     has_key: Box<dyn Fn(&str) -> bool + Send + Sync>,
@@ -161,12 +165,24 @@ impl Caller {
         clients: BTreeMap<String, ModelClient>,
         has_key: Box<dyn Fn(&str) -> bool + Send + Sync>,
     ) -> Caller {
+        // The config's loader checks the templates, so a bad one only reaches here from code
+        // that skipped it: the built-in templates then serve, with a warning.
+        let templates = Templates::from_config(&config.prompts).unwrap_or_else(|err| {
+            tracing::warn!("{err}; the built-in prompt templates serve instead");
+            Templates::builtin()
+        });
         Caller {
             router: Router::new(config),
+            templates,
             ledger,
             clients,
             has_key,
         }
+    }
+
+    /// The prompt templates of this config.
+    pub fn templates(&self) -> &Templates {
+        &self.templates
     }
 
     pub fn config(&self) -> &Config {

@@ -11,8 +11,8 @@ use syntax::{MarkerKind, SyntaxTree};
 
 use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller, Target};
 use crate::context::{
-    DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, Templates, WorkspaceIndex,
-    build_packet, render,
+    DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, WorkspaceIndex, build_packet,
+    render,
 };
 use crate::reply::{self, EditInput, FileChange, Finding, ReplyError};
 
@@ -38,7 +38,6 @@ pub struct JobInput<'a> {
     pub open_documents: &'a [OpenDocument<'a>],
     pub workspace: Option<&'a WorkspaceIndex>,
     pub plan: Option<&'a str>,
-    pub templates: &'a Templates,
     /// For the vision role: the image, sent beside the prompt.
     pub image: Option<&'a Image>,
     /// The selection's complexity, when the caller has it already (the server measured it to
@@ -130,7 +129,7 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
             instruction.as_deref().unwrap_or(""),
             input.path,
             input.language_id,
-            input.templates,
+            caller.templates(),
         )
     };
     let mut request = render_for(&packet);

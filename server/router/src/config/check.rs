@@ -8,8 +8,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::sections::{
-    BUDGET_KEYS, EDITS_KEYS, PRIVACY_KEYS, ROLE_KEYS, ROUTING_KEYS, RULE_KEYS, Role, WHEN_KEYS,
-    unknown_role_advice,
+    BUDGET_KEYS, EDITS_KEYS, PRIVACY_KEYS, PROMPT_KEYS, ROLE_KEYS, ROUTING_KEYS, RULE_KEYS, Role,
+    WHEN_KEYS, unknown_role_advice,
 };
 use super::spans::{error_at, span_of, unknown_keys};
 use super::{ConfigError, Layer, PartialConfig};
@@ -23,6 +23,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "privacy",
     "edits",
     "routing",
+    "prompts",
 ];
 const PROVIDER_KEYS: &[&str] = &[
     "kind",
@@ -124,6 +125,7 @@ fn check_keys(layer: &Layer, doc: &DeTable<'_>) -> Result<(), ConfigError> {
         ("privacy", PRIVACY_KEYS),
         ("edits", EDITS_KEYS),
         ("routing", ROUTING_KEYS),
+        ("prompts", PROMPT_KEYS),
     ] {
         if let Some(table) = table_at(doc, section) {
             unknown_keys(layer, table, keys, &format!("in [{section}]"))?;

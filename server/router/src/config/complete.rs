@@ -166,6 +166,7 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
             })
             .unwrap_or_default(),
         routing: whole.routing.map(|r| r.into_routing()).unwrap_or_default(),
+        prompts: whole.prompts.unwrap_or_default(),
     })
 }
 

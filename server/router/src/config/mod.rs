@@ -1,5 +1,5 @@
 //! The config file of SPEC §2 as typed values: `[providers.NAME]`, `[models.ALIAS]`,
-//! `[roles]`, `[[rules]]`, `[budget]`, `[privacy]`, `[edits]` and `[routing]` (an extension of
+//! `[roles]`, `[[rules]]`, `[budget]`, `[privacy]`, `[edits]`, `[prompts]` and `[routing]` (an extension of
 //! the contract: cooldowns). Errors carry `file:line:col` and say what to do.
 //!
 //! Layers (built-in defaults, user file, workspace file, LSP settings, `SWITCHBOARD_CONFIG`)
@@ -137,6 +137,9 @@ pub struct Config {
     pub privacy: Privacy,
     pub edits: Edits,
     pub routing: Routing,
+    /// `[prompts]`: template texts by kind (`implement`, `fix`, `review`, ...) that replace the
+    /// built-in ones; the tasks crate parses them.
+    pub prompts: BTreeMap<String, String>,
 }
 
 /// A config error: where (`file:line:col`, 1-based, columns in characters) and what to do.
@@ -213,6 +216,7 @@ struct PartialConfig {
     privacy: Option<PartialPrivacy>,
     edits: Option<PartialEdits>,
     routing: Option<PartialRouting>,
+    prompts: Option<BTreeMap<String, String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -10,7 +10,7 @@ use clap::Args;
 use ropey::Rope;
 use router::Role;
 use serde_json::json;
-use tasks::context::{Templates, WorkspaceIndex};
+use tasks::context::WorkspaceIndex;
 use tasks::job::{JobInput, JobResult};
 use tasks::reply::FileChange;
 
@@ -120,7 +120,6 @@ pub fn run(args: &RunArgs) -> ExitCode {
     };
     let caller = config::caller(config, config::ledger(None));
     let workspace = WorkspaceIndex::build(&[PathBuf::from(".")], &exclude);
-    let templates = Templates::builtin();
     let trace_id = ledger::new_trace_id();
     let input = JobInput {
         role,
@@ -135,7 +134,6 @@ pub fn run(args: &RunArgs) -> ExitCode {
         open_documents: &[],
         workspace: Some(&workspace),
         plan: None,
-        templates: &templates,
         image: image.as_ref(),
         complexity: None,
     };

@@ -10,7 +10,7 @@ use std::time::Duration;
 use router::Role;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tasks::context::{OpenDocument, Templates};
+use tasks::context::OpenDocument;
 use tasks::job::{JobDone, JobInput, JobResult};
 use tasks::{CallError, CallEvent, CallSpec, Target};
 use tower_lsp_server::Client;
@@ -384,7 +384,6 @@ fn with_input<T>(session: &Session, job: &Job, f: impl FnOnce(&JobInput<'_>) -> 
             tree: snapshot.syntax.as_ref(),
         })
         .collect();
-    let templates = Templates::builtin();
     f(&JobInput {
         role: job.role,
         instruction: job.instruction.clone(),
@@ -398,7 +397,6 @@ fn with_input<T>(session: &Session, job: &Job, f: impl FnOnce(&JobInput<'_>) -> 
         open_documents: &open_documents,
         workspace: Some(&workspace),
         plan: job.plan.as_deref(),
-        templates: &templates,
         image: job.image.as_ref(),
         complexity: Some(job.selection.complexity(&job.snapshot)),
     })

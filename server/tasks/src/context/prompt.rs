@@ -255,6 +255,19 @@ impl Templates {
         Ok(templates)
     }
 
+    /// The templates with a config's `[prompts]` overrides (keys are template kinds; the config
+    /// checked them).
+    ///
+    /// # Errors
+    /// As [`Templates::with_overrides`].
+    pub fn from_config(prompts: &BTreeMap<String, String>) -> Result<Templates, TemplateError> {
+        Templates::with_overrides(
+            prompts
+                .iter()
+                .filter_map(|(name, text)| Some((TemplateKind::from_name(name)?, text.clone()))),
+        )
+    }
+
     /// The system prompt of a kind, if its template has one.
     pub fn system(&self, kind: TemplateKind) -> Option<&str> {
         self.templates.get(&kind)?.system.as_deref()
