@@ -176,6 +176,7 @@ fn a_good_config_parses_into_typed_sections() {
             },
             edits: Edits {
                 confirm: true,
+                retry_failed_blocks: false,
             },
             routing: Routing {
                 cooldown_after_failures: 3,

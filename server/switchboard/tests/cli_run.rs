@@ -83,7 +83,13 @@ async fn run_prints_a_diff_applies_reviews_and_answers() {
     );
 
     let applied = run(&sandbox, &["run", "implement", "calc.py:1-3", "--apply"]);
-    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    assert_eq!(
+        applied.code,
+        Some(0),
+        "{} ({} requests)",
+        applied.stderr,
+        fake.requests().len()
+    );
     let after = std::fs::read_to_string(sandbox.path().join("calc.py")).expect("calc.py");
     assert!(
         after.starts_with("def add(a, b):\n    return a + b\n\n\ndef main():"),
@@ -197,4 +203,93 @@ async fn prompts_in_the_config_replace_the_built_in_templates() {
     let refused = run(&sandbox, &["run", "review", "calc.py"]);
     assert_eq!(refused.code, Some(2), "{}", refused.stderr);
     assert_eq!(fake.requests().len(), 1, "a refused config sends nothing");
+}
+
+/// The first reply's second block searches for a line the file does not have; the resent one
+/// is right.
+const RETRY_SCENARIO: &str = r#"
+[auth]
+required = false
+
+[[reply]]
+model = "m-coder"
+contains = "Resend only the blocks below"
+text = '''
+calc.py
+<<<<<<< SEARCH
+    print(add(1, 2))
+=======
+    print("sum:", add(1, 2))
+>>>>>>> REPLACE
+'''
+
+[[reply]]
+model = "m-coder"
+text = '''
+calc.py
+<<<<<<< SEARCH
+    pass
+=======
+    return a + b
+>>>>>>> REPLACE
+
+calc.py
+<<<<<<< SEARCH
+    print(add(1, 3))
+=======
+    print("sum:", add(1, 2))
+>>>>>>> REPLACE
+'''
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failed_search_blocks_are_asked_for_once_more_when_configured() {
+    let scenario = Scenario::from_toml_str(RETRY_SCENARIO).expect("a good scenario");
+    let fake = FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
+        .await
+        .expect("the fake starts");
+    let sandbox = sandbox(&fake);
+    let config = std::fs::read_to_string(sandbox.path().join(".switchboard.toml")).expect("config");
+
+    // Off by default: the reply is refused whole, naming the block, and nothing is written.
+    let refused = run(&sandbox, &["run", "implement", "calc.py", "--apply"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("block 2 (calc.py): its SEARCH matches nothing in the file"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fake.requests().len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(sandbox.path().join("calc.py")).expect("calc.py"),
+        SOURCE
+    );
+
+    sandbox.write(
+        ".switchboard.toml",
+        &format!("{config}\n[edits]\nretry_failed_blocks = true\n"),
+    );
+    let applied = run(&sandbox, &["run", "implement", "calc.py", "--apply"]);
+    assert_eq!(
+        applied.code,
+        Some(0),
+        "{} ({} requests)",
+        applied.stderr,
+        fake.requests().len()
+    );
+    assert_eq!(
+        std::fs::read_to_string(sandbox.path().join("calc.py")).expect("calc.py"),
+        "def add(a, b):\n    # TODO: add them\n    return a + b\n\n\ndef main():\n    print(\"sum:\", add(1, 2))\n"
+    );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3, "the first call and one retry");
+    let retry = requests[2].body.to_string();
+    // The retry carries the first reply and says which block failed and that the other applied.
+    assert!(
+        retry.contains("1 of your 2 SEARCH/REPLACE blocks could not be applied"),
+        "{retry}"
+    );
+    assert!(retry.contains("print(add(1, 3))"), "{retry}");
 }

@@ -1,272 +1,17 @@
 //! The core loop through the LSP, in process, against the fake provider over loopback: code
 //! actions, commands that answer at once, progress, edits applied exactly (emoji and CJK, utf-16
-//! and utf-8), edits moved over the user's typing or refused, cancellation, review findings as
-//! diagnostics with quickfixes, answers with checked citations, plan → implement, edits over two
-//! files, secrets masked and excluded files never read.
+//! and utf-8), edits moved over the user's typing or refused, a failed SEARCH block asked for
+//! once more, cancellation, review findings as diagnostics with quickfixes, answers with checked
+//! citations, plan → implement, edits over two files, secrets masked and excluded files never
+//! read.
 
 mod support;
 
 use std::path::Path;
 
-use providers::fake::{FakeProvider, Scenario};
 use serde_json::{Value, json};
-use support::TestServer;
+use support::fixture::{Fixture, fence, reply};
 use text::{ContentChange, PositionEncoding, TextDocument};
-use tower_lsp_server::ls_types::Uri;
-
-/// A workspace folder with its own state directory, a fake provider and a server using both.
-struct Fixture {
-    server: TestServer,
-    fake: FakeProvider,
-    workspace: tempfile::TempDir,
-    encoding: PositionEncoding,
-}
-
-/// Every role served by its own model at the fake (Ollama's native API needs no key).
-fn config(fake: &FakeProvider) -> Value {
-    let model = |name: &str| json!({ "provider": "fake", "name": name, "price": { "input": 1.0, "output": 2.0 }, "context_window": 100000, "max_output_tokens": 2000 });
-    json!({
-        "providers": { "fake": { "kind": "ollama", "base_url": fake.url(), "max_retries": 0 } },
-        "models": {
-            "coder": model("m-coder"),
-            "reviewer": model("m-reviewer"),
-            "searcher": model("m-searcher"),
-            "planner": model("m-planner"),
-            "viewer": model("m-viewer"),
-        },
-        "roles": {
-            "implement": ["coder"],
-            "review": ["reviewer"],
-            "search": ["searcher"],
-            "plan": ["planner"],
-            "vision": ["viewer"],
-        },
-        "privacy": { "exclude": [".env", "secrets/**"] },
-    })
-}
-
-impl Fixture {
-    async fn start(scenario: &str, encoding: PositionEncoding) -> Fixture {
-        let workspace = tempfile::tempdir().expect("a temp dir");
-        let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
-        let fake = FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
-            .await
-            .expect("the fake starts");
-        let mut server = TestServer::start_with(switchboard::Options {
-            state_dir: Some(workspace.path().join(".state")),
-        });
-        let root = Uri::from_file_path(workspace.path()).expect("a file URI");
-        let encodings = match encoding {
-            PositionEncoding::Utf8 => json!(["utf-8", "utf-16"]),
-            _ => json!(["utf-16"]),
-        };
-        server
-            .request_ok(
-                "initialize",
-                json!({
-                    "processId": null,
-                    "capabilities": {
-                        "general": { "positionEncodings": encodings },
-                        "workspace": { "workspaceEdit": { "documentChanges": true, "changeAnnotationSupport": {} } },
-                        "window": { "workDoneProgress": true, "showDocument": { "support": true } }
-                    },
-                    "workspaceFolders": [{ "uri": root.as_str(), "name": "ws" }],
-                    "initializationOptions": config(&fake),
-                }),
-            )
-            .await;
-        server.notify("initialized", json!({})).await;
-        Fixture {
-            server,
-            fake,
-            workspace,
-            encoding,
-        }
-    }
-
-    fn uri(&self, relative: &str) -> String {
-        Uri::from_file_path(self.workspace.path().join(relative))
-            .expect("a file URI")
-            .as_str()
-            .to_string()
-    }
-
-    fn write(&self, relative: &str, text: &str) {
-        let path = self.workspace.path().join(relative);
-        std::fs::create_dir_all(path.parent().expect("a parent")).expect("writable");
-        std::fs::write(path, text).expect("writable");
-    }
-
-    /// Runs a command on lines `first..=last` (0-based) and returns its immediate answer.
-    async fn command(
-        &mut self,
-        command: &str,
-        uri: &str,
-        range: (u32, u32, u32, u32),
-        instruction: Option<&str>,
-    ) -> Value {
-        let (sl, sc, el, ec) = range;
-        let mut argument = json!({
-            "uri": uri,
-            "range": { "start": { "line": sl, "character": sc }, "end": { "line": el, "character": ec } },
-        });
-        if let Some(instruction) = instruction {
-            argument["instruction"] = json!(instruction);
-        }
-        self.server
-            .request_ok(
-                "workspace/executeCommand",
-                json!({ "command": command, "arguments": [argument] }),
-            )
-            .await
-    }
-
-    /// Accepts the progress the job creates.
-    async fn accept_progress(&mut self) -> Value {
-        let (id, params) = self
-            .server
-            .server_request("window/workDoneProgress/create")
-            .await;
-        self.server.respond(id, Value::Null).await;
-        params["token"].clone()
-    }
-
-    /// Waits for `switchboard/finished` and drops the progress notifications seen so far.
-    async fn finished(&mut self) -> Value {
-        let finished = self.server.notification("switchboard/finished").await;
-        let rest: Vec<Value> = self
-            .server
-            .take_unread()
-            .into_iter()
-            .filter(|m| m["method"] != "$/progress")
-            .collect();
-        assert!(rest.is_empty(), "unexpected messages: {rest:#?}");
-        finished
-    }
-
-    /// Applies a `workspace/applyEdit` the way an editor does: to the open document (then sent
-    /// back as `didChange`) or to the file on disk. Answers `applied: true`.
-    async fn apply_edit(&mut self, docs: &mut [(&str, &mut TextDocument)]) -> Value {
-        let (id, params) = self.server.server_request("workspace/applyEdit").await;
-        for change in params["edit"]["documentChanges"]
-            .as_array()
-            .expect("documentChanges")
-        {
-            let uri = change["textDocument"]["uri"].as_str().expect("a uri");
-            let changes = edits_last_first(change);
-            let contents: Vec<ContentChange<'_>> = changes
-                .iter()
-                .map(|(range, text)| ContentChange {
-                    range: Some(*range),
-                    text,
-                })
-                .collect();
-            match docs.iter_mut().find(|(u, _)| *u == uri) {
-                Some((_, doc)) => {
-                    let version = change["textDocument"]["version"]
-                        .as_i64()
-                        .expect("a version") as i32;
-                    assert_eq!(
-                        version,
-                        doc.version(),
-                        "the edit names the document's version"
-                    );
-                    doc.apply_changes(&contents, version + 1, self.encoding)
-                        .expect("the edit applies");
-                    self.send_changes(uri, version + 1, &changes).await;
-                }
-                None => {
-                    assert!(
-                        change["textDocument"]["version"].is_null(),
-                        "a closed file has no version"
-                    );
-                    let path = Uri::from_str_checked(uri)
-                        .to_file_path()
-                        .expect("a path")
-                        .into_owned();
-                    let mut disk =
-                        TextDocument::new(&std::fs::read_to_string(&path).expect("on disk"), 0);
-                    disk.apply_changes(&contents, 1, self.encoding)
-                        .expect("the edit applies");
-                    std::fs::write(&path, disk.rope().to_string()).expect("writable");
-                }
-            }
-        }
-        self.server.respond(id, json!({ "applied": true })).await;
-        params
-    }
-
-    async fn send_changes(&mut self, uri: &str, version: i32, changes: &[(text::Range, String)]) {
-        let content: Vec<Value> = changes
-            .iter()
-            .map(|(r, text)| json!({
-                "range": { "start": { "line": r.start.line, "character": r.start.character }, "end": { "line": r.end.line, "character": r.end.character } },
-                "text": text,
-            }))
-            .collect();
-        self.server
-            .notify(
-                "textDocument/didChange",
-                json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": content }),
-            )
-            .await;
-    }
-
-    async fn shutdown(self) {
-        self.server.shutdown().await;
-    }
-}
-
-trait FromStrChecked {
-    fn from_str_checked(s: &str) -> Uri;
-}
-
-impl FromStrChecked for Uri {
-    fn from_str_checked(s: &str) -> Uri {
-        s.parse().expect("a URI")
-    }
-}
-
-/// A TextDocumentEdit's edits, last in the document first, so each applies to the text the
-/// previous left (LSP's edits all refer to the text before any of them).
-fn edits_last_first(change: &Value) -> Vec<(text::Range, String)> {
-    let mut edits: Vec<(text::Range, String)> = change["edits"]
-        .as_array()
-        .expect("edits")
-        .iter()
-        .map(|e| {
-            let r = &e["range"];
-            let pos = |p: &Value| {
-                text::Position::new(
-                    p["line"].as_u64().expect("line") as u32,
-                    p["character"].as_u64().expect("character") as u32,
-                )
-            };
-            (
-                text::Range::new(pos(&r["start"]), pos(&r["end"])),
-                e["newText"].as_str().expect("newText").to_string(),
-            )
-        })
-        .collect();
-    edits.sort_by_key(|(r, _)| std::cmp::Reverse((r.start.line, r.start.character)));
-    edits
-}
-
-fn fence(code: &str) -> String {
-    format!("Here is the new code:\n\n```rust\n{code}```\n\nIt keeps the greeting.")
-}
-
-/// A scenario replying `text` to `model`, as TOML.
-fn reply(model: &str, text: &str, extra: &str) -> String {
-    format!(
-        "[[reply]]\nmodel = \"{model}\"\ntext = {}\n{extra}\n",
-        toml_string(text)
-    )
-}
-
-fn toml_string(text: &str) -> String {
-    serde_json::to_string(text).expect("a string")
-}
 
 const GREET: &str = "fn greet() -> &'static str {\n    \"héllo 😀\"\n}\n// 中文 ok\n";
 
@@ -677,6 +422,51 @@ async fn search_replace_blocks_edit_two_files_one_not_open() {
     let on_disk = std::fs::read_to_string(f.workspace.path().join("src/b.rs")).expect("b");
     assert_eq!(on_disk, "pub fn b() -> u8 {\n    20\n}\n");
     assert_eq!(f.finished().await["outcome"], "applied");
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_search_block_is_asked_for_once_more_and_applied_with_the_others() {
+    let a = "pub fn a() -> u8 {\n    1\n}\n\npub fn b() -> u8 {\n    2\n}\n";
+    // The second block's SEARCH has a line the file does not have; the resent one is right.
+    let first = "src/a.rs\n<<<<<<< SEARCH\n    1\n=======\n    10\n>>>>>>> REPLACE\n\nsrc/a.rs\n<<<<<<< SEARCH\n    3\n=======\n    30\n>>>>>>> REPLACE\n";
+    let resent = "src/a.rs\n<<<<<<< SEARCH\n    2\n=======\n    20\n>>>>>>> REPLACE\n";
+    let scenario = format!(
+        "{}{}",
+        reply(
+            "m-coder",
+            resent,
+            "contains = \"Resend only the blocks below\""
+        ),
+        reply("m-coder", first, "")
+    );
+    let mut f = Fixture::start(&scenario, PositionEncoding::Utf16).await;
+    let uri = f.uri("src/a.rs");
+    f.server.open(&uri, "rust", a).await;
+    let mut doc = TextDocument::new(a, 0);
+    f.command(
+        "switchboard.implement",
+        &uri,
+        (0, 0, 7, 0),
+        Some("Times ten"),
+    )
+    .await;
+    f.accept_progress().await;
+    f.apply_edit(&mut [(&uri, &mut doc)]).await;
+    assert_eq!(
+        doc.rope().to_string(),
+        "pub fn a() -> u8 {\n    10\n}\n\npub fn b() -> u8 {\n    20\n}\n"
+    );
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "applied");
+    let requests = f.fake.requests();
+    assert_eq!(requests.len(), 2, "one call and one retry");
+    assert!(
+        requests[1]
+            .body
+            .to_string()
+            .contains("1 of your 2 SEARCH/REPLACE blocks could not be applied"),
+    );
     f.shutdown().await;
 }
 

@@ -124,6 +124,17 @@ pub struct Answer {
     pub decision: Decision,
 }
 
+impl Answer {
+    /// This answer as the last of two calls for one job (a retry after `first`): the costs and
+    /// attempts of both.
+    #[must_use]
+    pub fn after(mut self, first: Answer) -> Answer {
+        self.cost_usd += first.cost_usd;
+        self.attempts += first.attempts;
+        self
+    }
+}
+
 /// Why a call gave no answer. Each message says what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {

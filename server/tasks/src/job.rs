@@ -5,6 +5,8 @@
 use std::future::Future;
 use std::ops::Range;
 
+use futures::FutureExt;
+
 use ropey::Rope;
 use router::Role;
 use syntax::{MarkerKind, SyntaxTree};
@@ -195,13 +197,99 @@ pub async fn run(
     cancelled: impl Future<Output = ()>,
 ) -> Result<JobDone, CallError> {
     let Prepared { packet, spec } = prepare(caller, input);
-    let answer = caller.call(&spec, on_event, cancelled).await?;
-    let result = interpret(input, &answer.text, read_other);
+    let mut on_event = on_event;
+    // Heard by the first call and by the retry, if there is one.
+    let cancelled = cancelled.boxed_local().shared();
+    let answer = caller.call(&spec, &mut on_event, cancelled.clone()).await?;
+    let mut result = interpret(input, &answer.text, read_other);
+    let mut answer = answer;
+    if let Some(again) = result
+        .as_ref()
+        .err()
+        .and_then(|failed| retry_spec(caller, &spec, &answer.text, failed))
+    {
+        let second = caller.call(&again, &mut on_event, cancelled).await?;
+        if let Err(failed) = &result {
+            result = retry_result(input, failed, &second.text, read_other);
+        }
+        answer = second.after(answer);
+    }
     Ok(JobDone {
         answer,
         packet,
         result,
     })
+}
+
+/// The request that asks once more for the SEARCH/REPLACE blocks of `reply` that failed
+/// (`[edits] retry_failed_blocks`): the first request, the reply, and which blocks failed and
+/// why. `None` when retrying is off or the failure is not one of blocks.
+pub fn retry_spec(
+    caller: &Caller,
+    first: &CallSpec,
+    reply: &str,
+    failed: &ReplyError,
+) -> Option<CallSpec> {
+    let role = match &first.target {
+        Target::Role(role) | Target::Model { role, .. } => *role,
+    };
+    if !caller.config().edits.retry_failed_blocks || role != Role::Implement {
+        return None;
+    }
+    let resend = failed.failed_blocks()?;
+    let mut again = first.clone();
+    again
+        .request
+        .messages
+        .push(providers::Message::assistant(reply));
+    again
+        .request
+        .messages
+        .push(providers::Message::user(&resend));
+    again.input_tokens += router::count_o200k(reply) + router::count_o200k(&resend);
+    Some(again)
+}
+
+/// The edits of a reply whose blocks partly failed, with the failed ones taken from `resent`:
+/// the blocks that applied first, then the resent blocks on top of them. Each change is from
+/// the file as it was to its final text. A resent block that fails too refuses the whole.
+///
+/// # Errors
+/// What makes the resent blocks unusable; `failed` itself when it held no block failures.
+pub fn retry_result(
+    input: &JobInput<'_>,
+    failed: &ReplyError,
+    resent: &str,
+    read_other: &dyn Fn(&str) -> Option<String>,
+) -> Result<JobResult, ReplyError> {
+    let Some(failures) = failed.block_failures() else {
+        return Err(failed.clone());
+    };
+    let applied = &failures.applied;
+    let current = |path: &str| applied.iter().find(|change| change.path == path);
+    let file_text = match current(input.path) {
+        Some(change) => change.after.clone(),
+        None => input.rope.to_string(),
+    };
+    let read_applied = |path: &str| match current(path) {
+        Some(change) => Some(change.after.clone()),
+        None => read_other(path),
+    };
+    let edit = EditInput {
+        path: input.path,
+        file_text: &file_text,
+        selection: input.selection.clone(),
+    };
+    let second = reply::apply_reply(resent, &edit, &read_applied)?;
+    let mut changes: Vec<FileChange> = applied.clone();
+    for change in second {
+        match changes.iter_mut().find(|first| first.path == change.path) {
+            Some(first) => first.after = change.after,
+            None => changes.push(change),
+        }
+    }
+    changes.retain(|change| change.before != change.after);
+    Ok(JobResult::Edits(changes))
 }
 
 /// The reply as the role's result.

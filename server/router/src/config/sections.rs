@@ -195,10 +195,12 @@ impl Default for Privacy {
     }
 }
 
-/// `[edits]`: whether an edit waits for the user's yes before it is applied.
+/// `[edits]`: whether an edit waits for the user's yes before it is applied, and whether a
+/// reply whose SEARCH blocks do not match is sent back once for those blocks (SPEC §6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Edits {
     pub confirm: bool,
+    pub retry_failed_blocks: bool,
 }
 
 /// `[routing]`, an extension of the product contract: when a model that keeps failing is
@@ -252,7 +254,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "on_exceed",
 ];
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets"];
-pub(crate) const EDITS_KEYS: &[&str] = &["confirm"];
+pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks"];
 /// `[prompts]`: a template per kind (the roles, and `fix`), replacing the built-in one.
 pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "fix", "review", "search", "vision"];
 pub(crate) const ROUTING_KEYS: &[&str] =
@@ -309,6 +311,7 @@ pub(crate) struct PartialPrivacy {
 #[serde(deny_unknown_fields)]
 pub(crate) struct PartialEdits {
     pub(crate) confirm: Option<bool>,
+    pub(crate) retry_failed_blocks: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

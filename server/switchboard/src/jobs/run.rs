@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use tasks::context::OpenDocument;
 use tasks::job::{JobDone, JobInput, JobResult};
 use tasks::{CallError, CallEvent, CallSpec, Target};
+use tokio_util::sync::CancellationToken;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc::{self, ErrorCode};
 use tower_lsp_server::ls_types::notification::Notification;
@@ -241,8 +242,7 @@ async fn run(session: Arc<Session>, client: Client, job: Job) {
     let work = {
         let session = session.clone();
         let streamed = streamed.clone();
-        let cancelled = cancel.clone().cancelled_owned();
-        tokio::spawn(pipeline(session, Arc::new(job), streamed, cancelled))
+        tokio::spawn(pipeline(session, Arc::new(job), streamed, cancel.clone()))
     };
     let mut work = std::pin::pin!(work);
     let mut reported = None;
@@ -305,44 +305,51 @@ async fn pipeline(
     session: Arc<Session>,
     job: Arc<Job>,
     streamed: Arc<AtomicU64>,
-    cancelled: impl std::future::Future<Output = ()>,
+    cancel: CancellationToken,
 ) -> Result<Step, CallError> {
     let caller = session
         .caller()
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
-    // The packet, the prompt, its tokens and, at the end, the reply's diff are CPU work over
-    // whole files: blocking threads do them, a few at a time, so that the editor's requests
-    // never queue behind a hundred jobs starting or finishing.
-    let prepared = session
-        .jobs
-        .cpu_work({
-            let (session, job, caller) = (session.clone(), job.clone(), caller.clone());
-            move || with_input(&session, &job, |input| tasks::job::prepare(&caller, input))
+    let prepared = {
+        let caller = caller.clone();
+        on_input(&session, &job, move |input, _| {
+            tasks::job::prepare(&caller, input)
         })
-        .await
-        .map_err(CallError::Failed)?;
+        .await?
+    };
     let on_event = |event: CallEvent<'_>| {
         if let CallEvent::Text(delta) = event {
             streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
         }
     };
-    let answer = caller.call(&prepared.spec, on_event, cancelled).await?;
-    let (answer, result) = session
-        .jobs
-        .cpu_work({
-            let (session, job) = (session.clone(), job.clone());
-            move || {
-                let root = root_of(&session, &job.uri);
-                let read_other =
-                    |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
-                let result = with_input(&session, &job, |input| {
-                    tasks::job::interpret(input, &answer.text, &read_other)
-                });
-                (answer, result)
-            }
-        })
-        .await
-        .map_err(CallError::Failed)?;
+    let answer = caller
+        .call(&prepared.spec, &on_event, cancel.clone().cancelled_owned())
+        .await?;
+    let text = answer.text.clone();
+    let result = on_input(&session, &job, move |input, read_other| {
+        tasks::job::interpret(input, &text, read_other)
+    })
+    .await?;
+    // `[edits] retry_failed_blocks`: SEARCH blocks that matched nowhere (or twice) are asked
+    // for once more, and applied on top of the blocks that did match.
+    let retry = result
+        .as_ref()
+        .err()
+        .and_then(|failed| tasks::job::retry_spec(&caller, &prepared.spec, &answer.text, failed));
+    let (answer, result) = match (retry, result) {
+        (Some(again), Err(failed)) => {
+            let second = caller
+                .call(&again, &on_event, cancel.cancelled_owned())
+                .await?;
+            let text = second.text.clone();
+            let result = on_input(&session, &job, move |input, read_other| {
+                tasks::job::retry_result(input, &failed, &text, read_other)
+            })
+            .await?;
+            (second.after(answer), result)
+        }
+        (_, result) => (answer, result),
+    };
     Ok(Step {
         done: JobDone {
             answer,
@@ -355,6 +362,29 @@ async fn pipeline(
         revision: job.snapshot.revision,
         rope: job.snapshot.rope.clone(),
     })
+}
+
+/// Runs `f` on the job's input and a reader of the workspace's other files, on a blocking
+/// thread when its turn comes: the packet, the prompt, its tokens and the reply's diff are CPU
+/// work over whole files, and the editor's requests must never queue behind a hundred jobs
+/// starting or finishing.
+async fn on_input<T: Send + 'static>(
+    session: &Arc<Session>,
+    job: &Arc<Job>,
+    f: impl FnOnce(&JobInput<'_>, &dyn Fn(&str) -> Option<String>) -> T + Send + 'static,
+) -> Result<T, CallError> {
+    let (on_session, job) = (session.clone(), job.clone());
+    session
+        .jobs
+        .cpu_work(move || {
+            let session = on_session;
+            let root = root_of(&session, &job.uri);
+            let read_other =
+                |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
+            with_input(&session, &job, |input| f(input, &read_other))
+        })
+        .await
+        .map_err(CallError::Failed)
 }
 
 /// Calls `f` with the job's [`JobInput`]: its document as the job saw it, the other open

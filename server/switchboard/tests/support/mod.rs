@@ -5,6 +5,7 @@
 #![allow(dead_code)] // reason: each test binary uses its own part of the harness
 
 pub mod cli;
+pub mod fixture;
 
 use std::collections::VecDeque;
 use std::time::Duration;
