@@ -169,6 +169,23 @@ async fn run_vision_sends_the_image_named_on_the_lines_or_given() {
         "{}",
         outside.stderr
     );
+    // A link inside the folder to a picture outside it, and a document outside it.
+    let elsewhere = tempfile::tempdir().expect("a temp dir");
+    std::fs::write(elsewhere.path().join("private.png"), bytes).expect("writable");
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("private.png"),
+        sandbox.path().join("docs/img/link.png"),
+    )
+    .expect("a symlink");
+    std::fs::write(elsewhere.path().join("notes.md"), "![p](private.png)\n").expect("writable");
+    let linked = run(
+        &sandbox,
+        &["run", "vision", "calc.py", "--image", "docs/img/link.png"],
+    );
+    assert_eq!(linked.code, Some(2), "{}", linked.stderr);
+    let outside_document = format!("{}/notes.md", elsewhere.path().display());
+    let beside = run(&sandbox, &["run", "vision", &outside_document]);
+    assert_ne!(beside.code, Some(0), "{}", beside.stdout);
     assert_eq!(fake.requests().len(), 2, "refusals sent nothing");
 }
 
@@ -292,4 +309,55 @@ async fn failed_search_blocks_are_asked_for_once_more_when_configured() {
         "{retry}"
     );
     assert!(retry.contains("print(add(1, 3))"), "{retry}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lines_quoted_in_a_retry_are_masked_like_the_packet() {
+    // A fake key in a real key's shape, built from pieces so none stands in the source.
+    let key = concat!("sk-", "proj-", "FAKEfake12FAKEfake34FAKEfake56FAKEfake78");
+    // The model's SEARCH has the key with its last character lost: it matches nothing, and the
+    // closest line of the file, which the request asking again quotes, holds the whole key.
+    let scenario = format!(
+        r#"
+[auth]
+required = false
+
+[[reply]]
+model = "m-coder"
+text = '''
+settings.py
+<<<<<<< SEARCH
+TOKEN = "{}"
+=======
+TOKEN = os.environ["TOKEN"]
+>>>>>>> REPLACE
+'''
+"#,
+        &key[..key.len() - 1]
+    );
+    let fake = FakeProvider::start(
+        "127.0.0.1:0".parse().expect("an address"),
+        Scenario::from_toml_str(&scenario).expect("a good scenario"),
+    )
+    .await
+    .expect("the fake starts");
+    let sandbox = sandbox(&fake);
+    let config = std::fs::read_to_string(sandbox.path().join(".switchboard.toml")).expect("config");
+    sandbox.write(
+        ".switchboard.toml",
+        &format!("{config}\n[edits]\nretry_failed_blocks = true\n"),
+    );
+    sandbox.write("settings.py", &format!("import os\n\nTOKEN = \"{key}\"\n"));
+    let refused = run(&sandbox, &["run", "implement", "settings.py"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stdout);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "the call and the retry");
+    for request in &requests {
+        assert!(!request.body.to_string().contains(key), "the key was sent");
+    }
+    assert!(
+        requests[1].body.to_string().contains("could be applied"),
+        "{}",
+        requests[1].body
+    );
 }

@@ -42,8 +42,10 @@ pub struct Import {
 
 /// How deep below the root an import may start: the top level, inside a module, a namespace,
 /// an `#ifdef` or a `try:` (Rust's `mod m { use ... }` is 3 down, Lua's
-/// `local x = require(...)` starts at 1, Python's import in a function body at 3). Imports
-/// deeper than this belong to the code around them, which the packet shows anyway.
+/// `local x = require(...)` starts at 1, Python's import in a function body at 3). Deeper
+/// ones (an `#include` in the `#else` of nested `#if`s, a `using` in nested namespaces) are
+/// left out of the packet's imports section; the cost of finding them would be a walk of
+/// every node of the file.
 pub const IMPORT_DEPTH: u32 = 4;
 
 impl SyntaxTree {

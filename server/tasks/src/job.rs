@@ -13,8 +13,8 @@ use syntax::{MarkerKind, SyntaxTree};
 
 use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller, Target};
 use crate::context::{
-    DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, WorkspaceIndex, build_packet,
-    render,
+    DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, TemplateKind, WorkspaceIndex,
+    build_packet, mask_secrets, render,
 };
 use crate::reply::{self, EditInput, FileChange, Finding, ReplyError};
 
@@ -135,26 +135,39 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
         )
     };
     let mut request = render_for(&packet);
-    // The sections were counted as they were fitted: only the frame around them is counted
-    // here, not the whole request again (counting was a fifth of a job's CPU time). The sum is
-    // within a token per section of a count of the whole.
-    let input_tokens = request_tokens(&render_for(&packet.frame()))
-        + packet
-            .sections
-            .iter()
-            .filter(|section| section.kind != SectionKind::Instruction)
-            .map(|section| section.tokens)
-            .sum::<u64>();
-    if let (Some(image), Some(message)) = (input.image, request.messages.last_mut()) {
-        message.parts.push(providers::Part::Text(format!(
-            "The image is {}.",
-            image.path
-        )));
+    let image_note = input
+        .image
+        .map(|image| format!("The image is {}.", image.path));
+    if let (Some(image), Some(note), Some(message)) =
+        (input.image, &image_note, request.messages.last_mut())
+    {
+        message.parts.push(providers::Part::Text(note.clone()));
         message.parts.push(providers::Part::Image {
             media_type: image.media_type.clone(),
             data_base64: image.data_base64.clone(),
         });
     }
+    // The sections were counted as they were fitted: with a built-in template, which holds
+    // `{{context}}` once, only the frame around them is counted here, not the whole request
+    // again (counting was a fifth of a job's CPU time); the sum is within a token per section
+    // of a count of the whole. A template from `[prompts]` may repeat the context: it is
+    // counted whole.
+    let overridden = caller
+        .config()
+        .prompts
+        .contains_key(TemplateKind::from(input.role).as_str());
+    let input_tokens = if overridden {
+        request_tokens(&request)
+    } else {
+        request_tokens(&render_for(&packet.frame()))
+            + image_note.as_deref().map_or(0, router::count_o200k)
+            + packet
+                .sections
+                .iter()
+                .filter(|section| section.kind != SectionKind::Instruction)
+                .map(|section| section.tokens)
+                .sum::<u64>()
+    };
     if let Ok(ledger) = caller.ledger() {
         let detail = serde_json::json!({
             "path": input.path,
@@ -206,13 +219,20 @@ pub async fn run(
     if let Some(again) = result
         .as_ref()
         .err()
-        .and_then(|failed| retry_spec(caller, &spec, &answer.text, failed))
+        .and_then(|failed| retry_spec(caller, &spec, &answer, failed))
     {
-        let second = caller.call(&again, &mut on_event, cancelled).await?;
-        if let Err(failed) = &result {
-            result = retry_result(input, failed, &second.text, read_other);
+        // A retry that cannot be made (budget, provider down) leaves the first answer's
+        // refusal, which says what failed; a cancel is a cancel.
+        match caller.call(&again, &mut on_event, cancelled).await {
+            Ok(second) => {
+                if let Err(failed) = &result {
+                    result = retry_result(input, failed, &second.text, read_other);
+                }
+                answer = second.after(answer);
+            }
+            Err(CallError::Cancelled) => return Err(CallError::Cancelled),
+            Err(err) => tracing::warn!("asking again for the failed blocks failed: {err}"),
         }
-        answer = second.after(answer);
     }
     Ok(JobDone {
         answer,
@@ -221,13 +241,14 @@ pub async fn run(
     })
 }
 
-/// The request that asks once more for the SEARCH/REPLACE blocks of `reply` that failed
-/// (`[edits] retry_failed_blocks`): the first request, the reply, and which blocks failed and
-/// why. `None` when retrying is off or the failure is not one of blocks.
+/// The request that asks once more for the SEARCH/REPLACE blocks of `first_answer` that
+/// failed (`[edits] retry_failed_blocks`): the first request, the answer, and which blocks
+/// failed and why (secrets in the quoted lines masked as in the packet), to the model that
+/// wrote them. `None` when retrying is off or the failure is not one of blocks.
 pub fn retry_spec(
     caller: &Caller,
     first: &CallSpec,
-    reply: &str,
+    first_answer: &Answer,
     failed: &ReplyError,
 ) -> Option<CallSpec> {
     let role = match &first.target {
@@ -236,23 +257,29 @@ pub fn retry_spec(
     if !caller.config().edits.retry_failed_blocks || role != Role::Implement {
         return None;
     }
-    let resend = failed.failed_blocks()?;
+    let mut resend = failed.failed_blocks()?;
+    // The closest lines are quoted from the files, which the packet masked: so is this.
+    if caller.config().privacy.redact_secrets {
+        resend = mask_secrets(&resend).0;
+    }
     let mut again = first.clone();
-    again
-        .request
-        .messages
-        .push(providers::Message::assistant(reply));
-    again
-        .request
-        .messages
-        .push(providers::Message::user(&resend));
-    again.input_tokens += router::count_o200k(reply) + router::count_o200k(&resend);
+    // Routing again could pick a model that never wrote the blocks it is told about.
+    again.target = Target::Model {
+        alias: first_answer.alias.clone(),
+        role,
+    };
+    let messages = &mut again.request.messages;
+    messages.push(providers::Message::assistant(&first_answer.text));
+    messages.push(providers::Message::user(&resend));
+    again.input_tokens += router::count_o200k(&first_answer.text) + router::count_o200k(&resend);
     Some(again)
 }
 
 /// The edits of a reply whose blocks partly failed, with the failed ones taken from `resent`:
 /// the blocks that applied first, then the resent blocks on top of them. Each change is from
-/// the file as it was to its final text. A resent block that fails too refuses the whole.
+/// the file as it was to its final text. A resent block that fails too refuses the whole, and
+/// so does a resent answer without blocks (a whole replacement of the selection would land on
+/// text the first blocks have already moved).
 ///
 /// # Errors
 /// What makes the resent blocks unusable; `failed` itself when it held no block failures.
@@ -265,9 +292,17 @@ pub fn retry_result(
     let Some(failures) = failed.block_failures() else {
         return Err(failed.clone());
     };
+    if !resent.contains("<<<<<<< SEARCH") {
+        return Err(ReplyError::Malformed {
+            detail: "the blocks asked for again came back without SEARCH/REPLACE blocks, so \
+                     nothing was applied: ask again for the failed blocks only"
+                .to_string(),
+        });
+    }
     let applied = &failures.applied;
     let current = |path: &str| applied.iter().find(|change| change.path == path);
-    let file_text = match current(input.path) {
+    let own = reply::normalize_path(input.path).unwrap_or_else(|| input.path.to_string());
+    let file_text = match current(&own) {
         Some(change) => change.after.clone(),
         None => input.rope.to_string(),
     };

@@ -137,7 +137,7 @@ pub struct Config {
     pub privacy: Privacy,
     pub edits: Edits,
     pub routing: Routing,
-    /// `[prompts]`: template texts by kind (`implement`, `fix`, `review`, ...) that replace the
+    /// `[prompts]`: template texts by role (`implement`, `review`, ...) that replace the
     /// built-in ones; the tasks crate parses them.
     pub prompts: BTreeMap<String, String>,
 }

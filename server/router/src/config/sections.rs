@@ -255,8 +255,8 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
 ];
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets"];
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks"];
-/// `[prompts]`: a template per kind (the roles, and `fix`), replacing the built-in one.
-pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "fix", "review", "search", "vision"];
+/// `[prompts]`: a template per role, replacing the built-in one.
+pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
 pub(crate) const ROUTING_KEYS: &[&str] =
     &["cooldown_after_failures", "failure_window_s", "cooldown_s"];
 

@@ -36,7 +36,8 @@ pub fn image_path_in(rope: &text::Rope, bytes: &Range<usize>) -> Option<String> 
 }
 
 /// Where a written path points: beside the document first (as markdown links mean), then from
-/// the workspace folder. `None` when it is outside every folder or does not exist.
+/// the workspace folder. `None` when it is outside every folder, also once symbolic links are
+/// followed, or does not exist.
 pub fn resolve(roots: &[PathBuf], document: &Path, written: &str) -> Option<(PathBuf, String)> {
     let written = written.trim_start_matches("./");
     if Path::new(written).is_absolute() || written.split('/').any(|part| part == "..") {
@@ -47,8 +48,20 @@ pub fn resolve(roots: &[PathBuf], document: &Path, written: &str) -> Option<(Pat
         .into_iter()
         .chain(relative_to_roots(roots, document).map(|(root, _)| root.join(written)));
     candidates
-        .filter(|path| path.is_file())
+        .filter(|path| path.is_file() && inside_once_resolved(roots, path))
         .find_map(|path| relative_to_roots(roots, &path).map(|(_, relative)| (path, relative)))
+}
+
+/// Whether `path`, with `..` and symbolic links resolved, is inside one of `roots`: a link in
+/// the workspace to a private file elsewhere must not send that file.
+fn inside_once_resolved(roots: &[PathBuf], path: &Path) -> bool {
+    let Ok(real) = path.canonicalize() else {
+        return false;
+    };
+    roots
+        .iter()
+        .filter_map(|root| root.canonicalize().ok())
+        .any(|root| real.starts_with(root))
 }
 
 /// Reads an image for the model.

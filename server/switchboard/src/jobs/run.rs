@@ -312,7 +312,7 @@ async fn pipeline(
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
     let prepared = {
         let caller = caller.clone();
-        on_input(&session, &job, move |input, _| {
+        on_input(&session, &job, &cancel, move |input, _| {
             tasks::job::prepare(&caller, input)
         })
         .await?
@@ -326,7 +326,7 @@ async fn pipeline(
         .call(&prepared.spec, &on_event, cancel.clone().cancelled_owned())
         .await?;
     let text = answer.text.clone();
-    let result = on_input(&session, &job, move |input, read_other| {
+    let result = on_input(&session, &job, &cancel, move |input, read_other| {
         tasks::job::interpret(input, &text, read_other)
     })
     .await?;
@@ -335,18 +335,29 @@ async fn pipeline(
     let retry = result
         .as_ref()
         .err()
-        .and_then(|failed| tasks::job::retry_spec(&caller, &prepared.spec, &answer.text, failed));
+        .and_then(|failed| tasks::job::retry_spec(&caller, &prepared.spec, &answer, failed));
     let (answer, result) = match (retry, result) {
         (Some(again), Err(failed)) => {
-            let second = caller
-                .call(&again, &on_event, cancel.cancelled_owned())
-                .await?;
-            let text = second.text.clone();
-            let result = on_input(&session, &job, move |input, read_other| {
-                tasks::job::retry_result(input, &failed, &text, read_other)
-            })
-            .await?;
-            (second.after(answer), result)
+            match caller
+                .call(&again, &on_event, cancel.clone().cancelled_owned())
+                .await
+            {
+                Ok(second) => {
+                    let text = second.text.clone();
+                    let result = on_input(&session, &job, &cancel, move |input, read_other| {
+                        tasks::job::retry_result(input, &failed, &text, read_other)
+                    })
+                    .await?;
+                    (second.after(answer), result)
+                }
+                Err(CallError::Cancelled) => return Err(CallError::Cancelled),
+                // A retry that cannot be made (budget, provider down) leaves the first
+                // answer's refusal, which says what failed.
+                Err(err) => {
+                    tracing::warn!("asking again for the failed blocks failed: {err}");
+                    (answer, Err(failed))
+                }
+            }
         }
         (_, result) => (answer, result),
     };
@@ -367,24 +378,24 @@ async fn pipeline(
 /// Runs `f` on the job's input and a reader of the workspace's other files, on a blocking
 /// thread when its turn comes: the packet, the prompt, its tokens and the reply's diff are CPU
 /// work over whole files, and the editor's requests must never queue behind a hundred jobs
-/// starting or finishing.
+/// starting or finishing. A job cancelled while it waits for its turn ends at once.
 async fn on_input<T: Send + 'static>(
     session: &Arc<Session>,
     job: &Arc<Job>,
+    cancel: &CancellationToken,
     f: impl FnOnce(&JobInput<'_>, &dyn Fn(&str) -> Option<String>) -> T + Send + 'static,
 ) -> Result<T, CallError> {
     let (on_session, job) = (session.clone(), job.clone());
-    session
-        .jobs
-        .cpu_work(move || {
-            let session = on_session;
-            let root = root_of(&session, &job.uri);
-            let read_other =
-                |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
-            with_input(&session, &job, |input| f(input, &read_other))
-        })
-        .await
-        .map_err(CallError::Failed)
+    let work = session.jobs.cpu_work(move || {
+        let session = on_session;
+        let root = root_of(&session, &job.uri);
+        let read_other = |relative: &str| read_workspace_file(&session, root.as_deref(), relative);
+        with_input(&session, &job, |input| f(input, &read_other))
+    });
+    tokio::select! {
+        done = work => done.map_err(CallError::Failed),
+        () = cancel.cancelled() => Err(CallError::Cancelled),
+    }
 }
 
 /// Calls `f` with the job's [`JobInput`]: its document as the job saw it, the other open

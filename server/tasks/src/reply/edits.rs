@@ -80,7 +80,7 @@ pub fn apply_reply(
 
 /// `path` as a workspace-relative, `/`-separated path without `./`, or `None` when it is
 /// absolute or climbs out with `..`.
-fn normalize_path(path: &str) -> Option<String> {
+pub(crate) fn normalize_path(path: &str) -> Option<String> {
     let path = path.trim().replace('\\', "/");
     let drive = path.as_bytes().get(1) == Some(&b':');
     if path.starts_with('/') || drive || path.is_empty() {

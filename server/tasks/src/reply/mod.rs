@@ -40,6 +40,7 @@ mod habits;
 mod matching;
 
 pub use citations::{Citation, citations};
+pub(crate) use edits::normalize_path;
 pub use edits::{EditInput, FileChange, apply_reply};
 pub use error::{BlockFailures, BlockProblem, FailedBlock, ReplyError};
 pub use findings::{
