@@ -639,3 +639,21 @@ fn prompts_override_templates_by_kind_and_an_unknown_kind_suggests_the_nearest()
         expect!["config.toml:2:10: invalid type: integer `3`, expected a string"],
     );
 }
+
+#[test]
+fn only_a_rule_with_a_complexity_condition_needs_the_complexity_measured() {
+    let parse = |rules: &str| {
+        Config::from_toml_str(&with_models(rules), "config.toml").expect("a good config")
+    };
+    assert!(!parse("").rules_use_complexity());
+    assert!(
+        !parse("[[rules]]\nrole = \"implement\"\nwhen = { max_lines = 10 }\nuse = [\"haiku\"]\n")
+            .rules_use_complexity()
+    );
+    assert!(
+        parse(
+            "[[rules]]\nrole = \"implement\"\nwhen = { min_complexity = 5 }\nuse = [\"haiku\"]\n"
+        )
+        .rules_use_complexity()
+    );
+}

@@ -251,6 +251,14 @@ struct PartialPrice {
 }
 
 impl Config {
+    /// Whether any `[[rules]]` condition reads the selection's complexity: measuring it walks
+    /// the selection's syntax tree, which a code-action listing skips when nothing reads it.
+    pub fn rules_use_complexity(&self) -> bool {
+        self.rules
+            .iter()
+            .any(|rule| rule.when.min_complexity.is_some() || rule.when.max_complexity.is_some())
+    }
+
     /// Parses and checks one config file. `source_name` is what errors call it (its path).
     ///
     /// # Errors
