@@ -62,6 +62,12 @@ W
   mv "$tmp" "$dest"
 }
 
+# write_config DEST: the suites' workspace config (tests/editors/switchboard.toml), pointed at
+# the fake provider that start_fake_provider started.
+write_config() {
+  sed "s|@FAKE_URL@|http://$fake|" "$repo/tests/editors/switchboard.toml" > "$1"
+}
+
 # start_fake_provider SCENARIO DIR: starts `switchboard fake-provider` with its request log and
 # output in DIR; sets fake (host:port) and fake_pid. The caller's cleanup kills fake_pid.
 start_fake_provider() {

@@ -73,29 +73,7 @@ mkdir -p "$ws" "$tmp/home" "$tmp/config/helix" "$tmp/cache" "$tmp/state" "$tmp/d
 cp "$here/fixture/inventory.py" "$ws/"
 # A bare directory on purpose (no .git, .jj or .helix): Helix 25.01 then sends no workspace
 # folder, only rootPath, and the server must still find .switchboard.toml there.
-cat > "$ws/.switchboard.toml" <<TOML
-[providers.fake]
-kind = "ollama"
-base_url = "http://$fake"
-max_retries = 0
-[models.coder]
-provider = "fake"
-name = "demo-coder"
-price = { input = 3.0, output = 15.0 }
-[models.reviewer]
-provider = "fake"
-name = "demo-reviewer"
-price = { input = 1.0, output = 2.0 }
-[models.searcher]
-provider = "fake"
-name = "demo-searcher"
-price = { input = 0.3, output = 2.5 }
-[roles]
-implement = ["coder"]
-review = ["reviewer"]
-search = ["searcher"]
-plan = ["coder"]
-TOML
+write_config "$ws/.switchboard.toml"
 # The repository's languages.toml, its command pointed at the binary under test.
 sed "s|^command = \"switchboard\"|command = \"$bin\"|" "$repo/editors/helix/languages.toml" \
   >"$tmp/config/helix/languages.toml"

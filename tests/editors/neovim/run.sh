@@ -63,29 +63,7 @@ run_one() { # NAME NVIM
   t=$(date +%s)
   mkdir -p "$dir/ws" "$dir/home" "$dir/config" "$dir/state" "$dir/cache" "$dir/data" "$dir/sb-state"
   cp "$here/fixture/inventory.py" "$dir/ws/"
-  cat > "$dir/ws/.switchboard.toml" <<TOML
-[providers.fake]
-kind = "ollama"
-base_url = "http://$fake"
-max_retries = 0
-[models.coder]
-provider = "fake"
-name = "demo-coder"
-price = { input = 3.0, output = 15.0 }
-[models.reviewer]
-provider = "fake"
-name = "demo-reviewer"
-price = { input = 1.0, output = 2.0 }
-[models.searcher]
-provider = "fake"
-name = "demo-searcher"
-price = { input = 0.3, output = 2.5 }
-[roles]
-implement = ["coder"]
-review = ["reviewer"]
-search = ["searcher"]
-plan = ["coder"]
-TOML
+  write_config "$dir/ws/.switchboard.toml"
   say "$name: $("$nvim" --version | head -n1) ($nvim)"
   (cd "$dir/ws" && env -u ANTHROPIC_API_KEY -u OPENAI_API_KEY -u GEMINI_API_KEY -u SWITCHBOARD_CONFIG \
     HOME="$dir/home" XDG_CONFIG_HOME="$dir/config" XDG_STATE_HOME="$dir/state" XDG_CACHE_HOME="$dir/cache" \

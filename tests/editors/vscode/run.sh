@@ -179,36 +179,8 @@ done
 echo "fake provider at $FAKE_URL"
 
 cp "$HERE/fixture/inventory.py" "$WORK/workspace/"
-cat >"$WORK/workspace/.switchboard.toml" <<EOF
-[providers.fake]
-kind = "ollama"
-base_url = "$FAKE_URL"
-max_retries = 0
-
-[models.coder]
-provider = "fake"
-name = "demo-coder"
-price = { input = 3.0, output = 15.0 }
-
-[models.reviewer]
-provider = "fake"
-name = "demo-reviewer"
-price = { input = 1.0, output = 2.0 }
-
-[models.searcher]
-provider = "fake"
-name = "demo-searcher"
-price = { input = 0.3, output = 2.5 }
-
-[roles]
-implement = ["coder"]
-review = ["reviewer"]
-search = ["searcher"]
-plan = ["coder"]
-
-[budget]
-per_day_usd = 5.0
-EOF
+# The config the Neovim and Helix suites use too, pointed at this run's fake provider.
+sed "s|@FAKE_URL@|$FAKE_URL|" "$REPO/tests/editors/switchboard.toml" >"$WORK/workspace/.switchboard.toml"
 
 # The finding's hover below its line in the screenshot, not over the implemented code.
 mkdir -p "$WORK/workspace/.vscode"
