@@ -216,23 +216,16 @@ pub async fn run(
     let answer = caller.call(&spec, &mut on_event, cancelled.clone()).await?;
     let mut result = interpret(input, &answer.text, read_other);
     let mut answer = answer;
-    if let Some(again) = result
+    let retry = result
         .as_ref()
         .err()
-        .and_then(|failed| retry_spec(caller, &spec, &answer, failed))
+        .and_then(|failed| retry_spec(caller, &spec, &answer, failed));
+    if let Some(again) = retry
+        && let Some(second) = call_again(caller, &again, &mut on_event, cancelled).await?
+        && let Err(failed) = &result
     {
-        // A retry that cannot be made (budget, provider down) leaves the first answer's
-        // refusal, which says what failed; a cancel is a cancel.
-        match caller.call(&again, &mut on_event, cancelled).await {
-            Ok(second) => {
-                if let Err(failed) = &result {
-                    result = retry_result(input, failed, &second.text, read_other);
-                }
-                answer = second.after(answer);
-            }
-            Err(CallError::Cancelled) => return Err(CallError::Cancelled),
-            Err(err) => tracing::warn!("asking again for the failed blocks failed: {err}"),
-        }
+        result = retry_result(input, failed, &second.text, read_other);
+        answer = second.after(answer);
     }
     Ok(JobDone {
         answer,
@@ -273,6 +266,28 @@ pub fn retry_spec(
     messages.push(providers::Message::user(&resend));
     again.input_tokens += router::count_o200k(&first_answer.text) + router::count_o200k(&resend);
     Some(again)
+}
+
+/// Makes the call of a [`retry_spec`]. A retry that cannot be made (budget, provider down) is
+/// `None`, so that the first answer's refusal, which says what failed, stands; a cancel is a
+/// cancel.
+///
+/// # Errors
+/// [`CallError::Cancelled`] only.
+pub async fn call_again(
+    caller: &Caller,
+    again: &CallSpec,
+    on_event: impl FnMut(CallEvent<'_>),
+    cancelled: impl Future<Output = ()>,
+) -> Result<Option<Answer>, CallError> {
+    match caller.call(again, on_event, cancelled).await {
+        Ok(second) => Ok(Some(second)),
+        Err(CallError::Cancelled) => Err(CallError::Cancelled),
+        Err(err) => {
+            tracing::warn!("asking again for the failed blocks failed: {err}");
+            Ok(None)
+        }
+    }
 }
 
 /// The edits of a reply whose blocks partly failed, with the failed ones taken from `resent`:

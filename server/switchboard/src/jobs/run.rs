@@ -338,11 +338,15 @@ async fn pipeline(
         .and_then(|failed| tasks::job::retry_spec(&caller, &prepared.spec, &answer, failed));
     let (answer, result) = match (retry, result) {
         (Some(again), Err(failed)) => {
-            match caller
-                .call(&again, &on_event, cancel.clone().cancelled_owned())
-                .await
-            {
-                Ok(second) => {
+            let second = tasks::job::call_again(
+                &caller,
+                &again,
+                &on_event,
+                cancel.clone().cancelled_owned(),
+            )
+            .await?;
+            match second {
+                Some(second) => {
                     let text = second.text.clone();
                     let result = on_input(&session, &job, &cancel, move |input, read_other| {
                         tasks::job::retry_result(input, &failed, &text, read_other)
@@ -350,13 +354,7 @@ async fn pipeline(
                     .await?;
                     (second.after(answer), result)
                 }
-                Err(CallError::Cancelled) => return Err(CallError::Cancelled),
-                // A retry that cannot be made (budget, provider down) leaves the first
-                // answer's refusal, which says what failed.
-                Err(err) => {
-                    tracing::warn!("asking again for the failed blocks failed: {err}");
-                    (answer, Err(failed))
-                }
+                None => (answer, Err(failed)),
             }
         }
         (_, result) => (answer, result),
