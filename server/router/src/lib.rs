@@ -18,7 +18,7 @@ pub mod tokens;
 pub use catalog::{BUILT_IN, CATALOG_DATE, CATALOG_TOML, default_layer};
 pub use classify::classify;
 pub use config::{
-    Budget, Config, ConfigError, DEFAULT_MAX_OUTPUT_TOKENS, Edits, Layer, ModelConfig, OnExceed,
+    Budget, Config, ConfigError, DEFAULT_MAX_OUTPUT_TOKENS, Edits, Layer, ModelConfig, OnExceed, OnSyntaxError,
     Price, Privacy, ProviderConfig, ProviderKind, Reasoning, Role, Routing, Rule, UnknownRole,
     When,
 };

@@ -177,6 +177,7 @@ fn a_good_config_parses_into_typed_sections() {
             edits: Edits {
                 confirm: true,
                 retry_failed_blocks: false,
+                on_syntax_error: Retry,
             },
             routing: Routing {
                 cooldown_after_failures: 3,

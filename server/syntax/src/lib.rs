@@ -28,7 +28,7 @@ pub use queries::QueryKind;
 pub use registry::{Grammar, grammar_by_name, grammar_for_language_id, grammar_for_path, grammars};
 pub use scope::Scope;
 pub use symbol::{ScopeKind, SymbolKind};
-pub use tree::SyntaxTree;
+pub use tree::{ErrorSpot, SyntaxTree};
 
 /// Why parsing or a query failed.
 #[derive(Debug, thiserror::Error)]

@@ -180,6 +180,59 @@ impl SyntaxTree {
     pub fn has_errors(&self) -> bool {
         self.tree.root_node().has_error()
     }
+
+    /// Every syntax error of the tree, in document order: the outermost `ERROR` nodes (what
+    /// the parser could not read) and the `MISSING` nodes (what it had to assume, like a `}`).
+    ///
+    /// O(size of the subtrees that hold errors): subtrees without one are skipped whole.
+    pub fn errors(&self) -> Vec<ErrorSpot> {
+        let mut out = Vec::new();
+        let mut cursor = self.tree.walk();
+        if !cursor.node().has_error() {
+            return out;
+        }
+        loop {
+            let node = cursor.node();
+            let spot = if node.is_error() {
+                Some(ErrorSpot {
+                    bytes: node.byte_range(),
+                    rows: node.start_position().row..=node.end_position().row,
+                    missing: None,
+                })
+            } else if node.is_missing() {
+                Some(ErrorSpot {
+                    bytes: node.byte_range(),
+                    rows: node.start_position().row..=node.start_position().row,
+                    missing: Some(node.kind().to_string()),
+                })
+            } else {
+                None
+            };
+            let descend = spot.is_none() && node.has_error();
+            if let Some(spot) = spot {
+                out.push(spot);
+            }
+            if descend && cursor.goto_first_child() {
+                continue;
+            }
+            while !cursor.goto_next_sibling() {
+                if !cursor.goto_parent() {
+                    return out;
+                }
+            }
+        }
+    }
+}
+
+/// One syntax error of a tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorSpot {
+    /// The bytes the error covers (empty for a missing node).
+    pub bytes: std::ops::Range<usize>,
+    /// The rows (0-based, as tree-sitter counts them: at `\n`) it covers.
+    pub rows: std::ops::RangeInclusive<usize>,
+    /// For a missing node, what is missing (`}`, `;`).
+    pub missing: Option<String>,
 }
 
 impl fmt::Debug for SyntaxTree {

@@ -8,7 +8,7 @@ use std::ops::Range;
 use futures::FutureExt;
 
 use ropey::Rope;
-use router::Role;
+use router::{OnSyntaxError, Role};
 use syntax::{MarkerKind, SyntaxTree};
 
 use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller, Target};
@@ -16,7 +16,7 @@ use crate::context::{
     DiagnosticNote, OpenDocument, Packet, PacketInput, SectionKind, TemplateKind, WorkspaceIndex,
     build_packet, mask_secrets, render,
 };
-use crate::reply::{self, EditInput, FileChange, Finding, ReplyError};
+use crate::reply::{self, EditInput, FileChange, FileRead, Finding, ReplyError, SyntaxProblem};
 
 /// What the packet may take at most, in tokens, whatever the model's window: context past this
 /// costs more than it helps on an editor task.
@@ -205,7 +205,7 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
 pub async fn run(
     caller: &Caller,
     input: &JobInput<'_>,
-    read_other: &(dyn Fn(&str) -> Option<String> + Sync),
+    read_other: &(dyn Fn(&str) -> FileRead + Sync),
     on_event: impl FnMut(CallEvent<'_>),
     cancelled: impl Future<Output = ()>,
 ) -> Result<JobDone, CallError> {
@@ -214,7 +214,7 @@ pub async fn run(
     // Heard by the first call and by the retry, if there is one.
     let cancelled = cancelled.boxed_local().shared();
     let answer = caller.call(&spec, &mut on_event, cancelled.clone()).await?;
-    let mut result = interpret(input, &answer.text, read_other);
+    let mut result = interpret(caller, input, &answer.text, read_other);
     let mut answer = answer;
     let retry = result
         .as_ref()
@@ -224,7 +224,7 @@ pub async fn run(
         && let Some(second) = call_again(caller, &again, &mut on_event, cancelled).await?
         && let Err(failed) = &result
     {
-        result = retry_result(input, failed, &second.text, read_other);
+        result = retry_result(caller, input, failed, &second.text, read_other);
         answer = second.after(answer);
     }
     Ok(JobDone {
@@ -234,10 +234,11 @@ pub async fn run(
     })
 }
 
-/// The request that asks once more for the SEARCH/REPLACE blocks of `first_answer` that
-/// failed (`[edits] retry_failed_blocks`): the first request, the answer, and which blocks
-/// failed and why (secrets in the quoted lines masked as in the packet), to the model that
-/// wrote them. `None` when retrying is off or the failure is not one of blocks.
+/// The request that asks the model that wrote `first_answer` once more, when its reply could
+/// not be used as it stands: for the SEARCH/REPLACE blocks that failed (`[edits]
+/// retry_failed_blocks`), naming each and why, or for an edit whose result does not parse
+/// (`[edits] on_syntax_error = "retry"`, the default), quoting the error. The lines it quotes are
+/// masked as the packet was. `None` when retrying is off or the failure is of another kind.
 pub fn retry_spec(
     caller: &Caller,
     first: &CallSpec,
@@ -247,16 +248,24 @@ pub fn retry_spec(
     let role = match &first.target {
         Target::Role(role) | Target::Model { role, .. } => *role,
     };
-    if !caller.config().edits.retry_failed_blocks || role != Role::Implement {
+    if role != Role::Implement {
         return None;
     }
-    let mut resend = failed.failed_blocks()?;
+    let edits = caller.config().edits;
+    let mut resend = match failed {
+        ReplyError::Broken { problem, .. } if edits.on_syntax_error == OnSyntaxError::Retry => {
+            broken_request(problem)
+        }
+        ReplyError::Broken { .. } => return None,
+        _ if edits.retry_failed_blocks => failed.failed_blocks()?,
+        _ => return None,
+    };
     // The closest lines are quoted from the files, which the packet masked: so is this.
     if caller.config().privacy.redact_secrets {
         resend = mask_secrets(&resend).0;
     }
     let mut again = first.clone();
-    // Routing again could pick a model that never wrote the blocks it is told about.
+    // Routing again could pick a model that never wrote the edit it is told about.
     again.target = Target::Model {
         alias: first_answer.alias.clone(),
         role,
@@ -266,6 +275,16 @@ pub fn retry_spec(
     messages.push(providers::Message::user(&resend));
     again.input_tokens += router::count_o200k(&first_answer.text) + router::count_o200k(&resend);
     Some(again)
+}
+
+/// What the model is told of an edit whose result does not parse.
+fn broken_request(problem: &SyntaxProblem) -> String {
+    format!(
+        "Your edit was not applied: it leaves a syntax error in {} at line {} ({}):\n\n{:>5} | {}\n\n\
+         Send the whole edit again, corrected, in the same form, against the file as it was \
+         before your edit (none of it was applied).",
+        problem.path, problem.line, problem.what, problem.line, problem.text
+    )
 }
 
 /// Makes the call of a [`retry_spec`]. A retry that cannot be made (budget, provider down) is
@@ -296,14 +315,21 @@ pub async fn call_again(
 /// so does a resent answer without blocks (a whole replacement of the selection would land on
 /// text the first blocks have already moved).
 ///
+/// After an edit whose result did not parse, the resent answer is read afresh, against the
+/// files as they were, and checked again: a second broken result is refused.
+///
 /// # Errors
 /// What makes the resent blocks unusable; `failed` itself when it held no block failures.
 pub fn retry_result(
+    caller: &Caller,
     input: &JobInput<'_>,
     failed: &ReplyError,
     resent: &str,
-    read_other: &dyn Fn(&str) -> Option<String>,
+    read_other: &dyn Fn(&str) -> FileRead,
 ) -> Result<JobResult, ReplyError> {
+    if matches!(failed, ReplyError::Broken { .. }) {
+        return interpret(caller, input, resent, read_other);
+    }
     let Some(failures) = failed.block_failures() else {
         return Err(failed.clone());
     };
@@ -322,7 +348,7 @@ pub fn retry_result(
         None => input.rope.to_string(),
     };
     let read_applied = |path: &str| match current(path) {
-        Some(change) => Some(change.after.clone()),
+        Some(change) => FileRead::Text(change.after.clone()),
         None => read_other(path),
     };
     let edit = EditInput {
@@ -338,8 +364,53 @@ pub fn retry_result(
             None => changes.push(change),
         }
     }
-    changes.retain(|change| change.before != change.after);
-    Ok(JobResult::Edits(changes))
+    changes.retain(|change| change.before != change.after || change.created);
+    checked(caller, &input.trace_id, changes).map(JobResult::Edits)
+}
+
+/// The changes, once each result is parsed: an edit that leaves a syntax error where the file
+/// had none is refused, or let through with a warning under `[edits] on_syntax_error =
+/// "apply"`. The outcome goes into the trace.
+///
+/// # Errors
+/// [`ReplyError::Broken`] with the first new error.
+pub fn checked(
+    caller: &Caller,
+    trace_id: &str,
+    mut changes: Vec<FileChange>,
+) -> Result<Vec<FileChange>, ReplyError> {
+    let policy = caller.config().edits.on_syntax_error;
+    let found = changes
+        .iter()
+        .enumerate()
+        .find_map(|(i, change)| reply::syntax_problem(change).map(|problem| (i, problem)));
+    let outcome = match (&found, policy) {
+        (None, _) => "parses",
+        (Some(_), OnSyntaxError::Apply) => "applied with a syntax error",
+        (Some(_), _) => "refused for a syntax error",
+    };
+    if let Ok(ledger) = caller.ledger() {
+        let detail = serde_json::json!({
+            "outcome": outcome,
+            "files": changes.iter().map(|c| &c.path).collect::<Vec<_>>(),
+            "error": found.as_ref().map(|(_, p)| serde_json::json!({
+                "path": p.path, "line": p.line, "what": p.what,
+            })),
+        });
+        if let Err(err) =
+            ledger.record_trace_detail(trace_id, "syntax_check", &detail, jiff::Timestamp::now())
+        {
+            tracing::warn!("cannot record the syntax check in the trace: {err}");
+        }
+    }
+    match found {
+        None => Ok(changes),
+        Some((i, problem)) if policy == OnSyntaxError::Apply => {
+            changes[i].syntax_warning = Some(problem);
+            Ok(changes)
+        }
+        Some((_, problem)) => Err(ReplyError::Broken { problem, changes }),
+    }
 }
 
 /// The reply as the role's result.
@@ -347,9 +418,10 @@ pub fn retry_result(
 /// # Errors
 /// What makes the reply unusable, from [`reply`].
 pub fn interpret(
+    caller: &Caller,
     input: &JobInput<'_>,
     text: &str,
-    read_other: &dyn Fn(&str) -> Option<String>,
+    read_other: &dyn Fn(&str) -> FileRead,
 ) -> Result<JobResult, ReplyError> {
     match input.role {
         Role::Implement => {
@@ -359,7 +431,8 @@ pub fn interpret(
                 file_text: &file_text,
                 selection: input.selection.clone(),
             };
-            reply::apply_reply(text, &edit, read_other).map(JobResult::Edits)
+            let changes = reply::apply_reply(text, &edit, read_other)?;
+            checked(caller, &input.trace_id, changes).map(JobResult::Edits)
         }
         Role::Review => {
             // ropey counts the empty line after a final newline; a finding there is no line.

@@ -8,6 +8,8 @@
 mod citations;
 #[path = "replies/corpus_blocks.rs"]
 mod corpus_blocks;
+#[path = "replies/corpus_files.rs"]
+mod corpus_files;
 #[path = "replies/corpus_whole.rs"]
 mod corpus_whole;
 #[path = "replies/findings.rs"]
@@ -15,7 +17,7 @@ mod findings;
 
 use std::ops::Range;
 
-use tasks::reply::{EditInput, FileChange, ReplyError, apply_reply};
+use tasks::reply::{EditInput, FileChange, FileRead, ReplyError, apply_reply, syntax_problem};
 
 /// One reply of the corpus.
 pub struct Case {
@@ -25,8 +27,8 @@ pub struct Case {
     /// The selection's file, with the selection between `⟦` and `⟧`.
     pub file: String,
     pub reply: String,
-    /// Other files of the workspace, read through `read_other`.
-    pub others: Vec<(&'static str, String)>,
+    /// Other paths of the workspace, read through `read_other` (any other path is missing).
+    pub others: Vec<(&'static str, FileRead)>,
     pub expect: Expect,
 }
 
@@ -49,7 +51,20 @@ impl Case {
     }
 
     pub fn with(mut self, path: &'static str, text: &str) -> Case {
-        self.others.push((path, text.to_string()));
+        self.others.push((path, FileRead::Text(text.to_string())));
+        self
+    }
+
+    /// Another file as bytes on disk, classified as the CLI and the server classify them.
+    pub fn with_bytes(mut self, path: &'static str, bytes: &[u8]) -> Case {
+        self.others.push((path, FileRead::from_bytes(bytes.to_vec())));
+        self
+    }
+
+    /// Another path that is there but must not be edited, for a reason of the caller's
+    /// (`[privacy] exclude`, a directory).
+    pub fn with_not_editable(mut self, path: &'static str, why: &str) -> Case {
+        self.others.push((path, FileRead::NotEditable(why.to_string())));
         self
     }
 }
@@ -78,6 +93,8 @@ pub enum Kind {
     NotFound,
     Ambiguous,
     UnknownFile,
+    WrongFile,
+    Broken,
 }
 
 fn kind_of(error: &ReplyError) -> Option<Kind> {
@@ -89,6 +106,8 @@ fn kind_of(error: &ReplyError) -> Option<Kind> {
         ReplyError::NotFound(_) => Kind::NotFound,
         ReplyError::Ambiguous(_) => Kind::Ambiguous,
         ReplyError::UnknownFile(_) => Kind::UnknownFile,
+        ReplyError::WrongFile(_) => Kind::WrongFile,
+        ReplyError::Broken { .. } => Kind::Broken,
         _ => return None,
     })
 }
@@ -117,46 +136,69 @@ pub fn run(case: &Case) -> Result<Vec<FileChange>, ReplyError> {
         file_text: &text,
         selection,
     };
-    let read = |p: &str| {
-        case.others
+    let changes = apply_reply(&case.reply, &input, &|p: &str| case.read(p))?;
+    // The check every caller runs before applying (`tasks::job::checked`), with its default
+    // policy: a result that leaves a new syntax error is not applied.
+    if let Some(problem) = changes.iter().find_map(syntax_problem) {
+        return Err(ReplyError::Broken { problem, changes });
+    }
+    Ok(changes)
+}
+
+impl Case {
+    /// What the workspace holds at `path`, besides the selection's file.
+    pub fn read(&self, path: &str) -> FileRead {
+        self.others
             .iter()
-            .find(|(name, _)| *name == p)
-            .map(|(_, t)| t.clone())
-    };
-    apply_reply(&case.reply, &input, &read)
+            .find(|(name, _)| *name == path)
+            .map_or(FileRead::Missing, |(_, read)| read.clone())
+    }
 }
 
 enum Verdict {
     Edit,
     Refusal,
+    /// An edit that was not the one wanted: the wrong text, or the wrong file.
     WrongEdit(String),
+    /// An edit that destroys what a file held: a file written over by a "create", a file that
+    /// may not be edited changed, or a change computed from other text than the file's.
+    Lost(String),
     WrongRefusal(String),
 }
 
 fn judge(case: &Case) -> Verdict {
     let (text, _) = select(&case.file);
-    match (run(case), &case.expect) {
+    let result = run(case);
+    if let Ok(changes) = &result {
+        // Every change starts from the text the caller gave, creates only what was missing, and
+        // touches no file that may not be edited.
+        for c in changes {
+            let given = if c.path == case.path {
+                FileRead::Text(text.clone())
+            } else {
+                case.read(&c.path)
+            };
+            let destroys = match &given {
+                FileRead::Text(t) => c.before != *t || (c.created && !t.trim().is_empty()),
+                FileRead::Missing => !c.created || !c.before.is_empty(),
+                FileRead::NotEditable(_) => true,
+            };
+            if destroys {
+                return Verdict::Lost(format!("{} held {given:?}, got {c:#?}", c.path));
+            }
+        }
+    }
+    match (result, &case.expect) {
         (Ok(changes), Expect::Edits(want)) => {
             let got: Vec<(&str, &str)> = changes
                 .iter()
                 .map(|c| (c.path.as_str(), c.after.as_str()))
                 .collect();
             let want: Vec<(&str, &str)> = want.iter().map(|(p, a)| (*p, a.as_str())).collect();
-            // Every change starts from the text the caller gave, and only touches a file the
-            // reply named or the selection's own.
-            let honest = changes.iter().all(|c| {
-                let given = if c.path == case.path {
-                    Some(text.clone())
-                } else {
-                    case.others
-                        .iter()
-                        .find(|(p, _)| *p == c.path)
-                        .map(|(_, t)| t.clone())
-                };
-                c.before == given.unwrap_or_default()
-                    && (c.path == case.path || case.reply.contains(&c.path))
-            });
-            if got == want && honest {
+            let named = changes
+                .iter()
+                .all(|c| c.path == case.path || case.reply.contains(c.path.rsplit('/').next().unwrap_or(&c.path)));
+            if got == want && named {
                 Verdict::Edit
             } else {
                 Verdict::WrongEdit(format!("got {got:#?}\nwant {want:#?}"))
@@ -187,6 +229,7 @@ fn reply_corpus() {
     let cases: Vec<Case> = corpus_whole::cases()
         .into_iter()
         .chain(corpus_blocks::cases())
+        .chain(corpus_files::cases())
         .collect();
     let mut names: Vec<&str> = cases.iter().map(|c| c.name).collect();
     names.sort_unstable();
@@ -195,27 +238,31 @@ fn reply_corpus() {
 
     let (mut edits, mut refusals) = (0, 0);
     let mut wrong_edits = Vec::new();
+    let mut lost = Vec::new();
     let mut wrong_refusals = Vec::new();
     for case in &cases {
         match judge(case) {
             Verdict::Edit => edits += 1,
             Verdict::Refusal => refusals += 1,
             Verdict::WrongEdit(why) => wrong_edits.push(format!("{}: {why}", case.name)),
+            Verdict::Lost(why) => lost.push(format!("{}: {why}", case.name)),
             Verdict::WrongRefusal(why) => wrong_refusals.push(format!("{}: {why}", case.name)),
         }
     }
     println!(
         "reply corpus: {} replies: {edits} correct edits, {refusals} clear refusals, {} wrong \
-         edits, {} wrong refusals",
+         edits, {} destroyed files, {} wrong refusals",
         cases.len(),
         wrong_edits.len(),
+        lost.len(),
         wrong_refusals.len()
     );
-    assert!(cases.len() >= 40, "the corpus holds at least 40 replies");
+    assert!(cases.len() >= 80, "the corpus holds at least 80 replies");
     assert!(
-        wrong_edits.is_empty() && wrong_refusals.is_empty(),
-        "wrong edits:\n{}\n\nwrong refusals:\n{}",
+        wrong_edits.is_empty() && lost.is_empty() && wrong_refusals.is_empty(),
+        "wrong edits:\n{}\n\ndestroyed files:\n{}\n\nwrong refusals:\n{}",
         wrong_edits.join("\n\n"),
+        lost.join("\n\n"),
         wrong_refusals.join("\n\n")
     );
 }

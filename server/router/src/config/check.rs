@@ -283,9 +283,13 @@ fn type_message(e: &toml::de::Error) -> String {
     let message = e.message().trim_end().to_string();
     if message.contains("unknown variant") && message.contains("`low`") {
         format!("{message} (reasoning is low, medium or high)")
-    } else if message.contains("unknown variant") && message.contains("`refuse`") {
+    } else if message.contains("unknown variant") && message.contains("`downgrade`") {
         format!(
             "{message} (on_exceed is \"refuse\": say no; or \"downgrade\": take the cheapest model that fits)"
+        )
+    } else if message.contains("unknown variant") && message.contains("`retry`") {
+        format!(
+            "{message} (on_syntax_error is \"retry\": ask the model once more; \"refuse\"; or \"apply\": apply with a warning)"
         )
     } else {
         message

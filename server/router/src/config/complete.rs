@@ -164,6 +164,7 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
             .map(|e| Edits {
                 confirm: e.confirm.unwrap_or_default(),
                 retry_failed_blocks: e.retry_failed_blocks.unwrap_or_default(),
+                on_syntax_error: e.on_syntax_error.unwrap_or_default(),
             })
             .unwrap_or_default(),
         routing: whole.routing.map(|r| r.into_routing()).unwrap_or_default(),

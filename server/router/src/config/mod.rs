@@ -20,7 +20,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-pub use sections::{Budget, Edits, OnExceed, Privacy, Role, Routing, Rule, UnknownRole, When};
+pub use sections::{
+    Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When};
 use sections::{
     PartialBudget, PartialEdits, PartialPrivacy, PartialRoles, PartialRouting, PartialRule,
 };

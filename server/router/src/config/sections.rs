@@ -195,12 +195,27 @@ impl Default for Privacy {
     }
 }
 
-/// `[edits]`: whether an edit waits for the user's yes before it is applied, and whether a
-/// reply whose SEARCH blocks do not match is sent back once for those blocks (SPEC §6).
+/// `[edits]`: whether an edit waits for the user's yes before it is applied, whether a reply
+/// whose SEARCH blocks do not match is sent back once for those blocks (SPEC §6), and what
+/// happens to an edit whose result does not parse.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 pub struct Edits {
     pub confirm: bool,
     pub retry_failed_blocks: bool,
+    pub on_syntax_error: OnSyntaxError,
+}
+
+/// What to do with an edit that leaves a syntax error where the file had none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnSyntaxError {
+    /// Ask the model that wrote it once more, quoting the error; refuse if it is still broken.
+    #[default]
+    Retry,
+    /// Refuse at once, naming the file and line of the error.
+    Refuse,
+    /// Apply it, with a warning diagnostic at the error.
+    Apply,
 }
 
 /// `[routing]`, an extension of the product contract: when a model that keeps failing is
@@ -254,7 +269,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "on_exceed",
 ];
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets"];
-pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks"];
+pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
 /// `[prompts]`: a template per role, replacing the built-in one.
 pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
 pub(crate) const ROUTING_KEYS: &[&str] =
@@ -312,6 +327,7 @@ pub(crate) struct PartialPrivacy {
 pub(crate) struct PartialEdits {
     pub(crate) confirm: Option<bool>,
     pub(crate) retry_failed_blocks: Option<bool>,
+    pub(crate) on_syntax_error: Option<OnSyntaxError>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -6,6 +6,7 @@
 //! hold fences (an edit to a markdown file) and must not be read as one.
 
 use super::ReplyError;
+use super::naming;
 
 /// One SEARCH/REPLACE block as the reply wrote it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,6 +15,9 @@ pub(crate) struct Block {
     pub number: usize,
     /// The path line before the block, with markdown decoration removed.
     pub path: Option<String>,
+    /// The files the prose between the previous block and this one mentions, so that a block
+    /// without a path line is not quietly applied to the wrong file.
+    pub mentioned: Vec<String>,
     pub search: Vec<String>,
     pub replace: Vec<String>,
 }
@@ -43,101 +47,34 @@ fn is_replace(line: &str) -> bool {
     marker(line, '>', &["REPLACE", "UPDATED"])
 }
 
-/// A path line's text without markdown decoration: `### src/a.rs`, `**src/a.rs**`,
-/// `` `src/a.rs`: ``, `File: src/a.rs`.
-fn undecorate(line: &str) -> &str {
-    let mut t = line.trim().trim_start_matches('#').trim();
-    // A list item: `- src/a.rs`, `1. src/a.rs`.
-    for marker in ["- ", "* ", "+ "] {
-        if let Some(rest) = t.strip_prefix(marker) {
-            t = rest.trim();
-        }
-    }
-    if let Some((number, rest)) = t.split_once(". ")
-        && !number.is_empty()
-        && number.chars().all(|c| c.is_ascii_digit())
-    {
-        t = rest.trim();
-    }
-    for prefix in ["File:", "file:", "Path:", "path:"] {
-        if let Some(rest) = t.strip_prefix(prefix) {
-            t = rest.trim();
-        }
-    }
-    let decor: &[char] = &['*', '`', '"', '\'', '_'];
-    t = t
-        .trim_matches(decor)
-        .trim_end_matches(':')
-        .trim_matches(decor);
-    t.trim()
-}
-
-/// Whether `token` reads as a file path: one word holding a `/` or an extension (`.rs`).
-/// Names without either (`Makefile`) count only when `exists` says the file is there, because
-/// a one-word line before a block is as often prose ("Change:") as a path.
-pub(crate) fn looks_like_path(token: &str, exists: &dyn Fn(&str) -> bool) -> bool {
-    if token.is_empty()
-        || token
-            .chars()
-            .any(|c| c.is_whitespace() || "<>|\"'`*".contains(c))
-    {
-        return false;
-    }
-    if token.contains('/') || token.contains('\\') {
-        return true;
-    }
-    let has_extension = token.rsplit_once('.').is_some_and(|(stem, ext)| {
-        !stem.is_empty()
-            && (1..=10).contains(&ext.len())
-            && ext.chars().all(|c| c.is_ascii_alphanumeric())
-            && ext.chars().any(|c| c.is_ascii_alphabetic())
-    });
-    has_extension || exists(token)
-}
-
-/// The path line of the block whose SEARCH marker is at `at`: the nearest non-blank line above
-/// it (skipping a fence opener between the two), not before `floor` (the previous block's end).
-fn path_before(
+/// The path line of the block whose SEARCH marker is at `at`, not before `floor` (the previous
+/// block's end). As aider's `find_filename` does, the look goes back over fence lines (a path
+/// in a fence of its own, then the fence of the block; or a path in a fence's info string) and
+/// stops at the first other non-blank line, which either names the file or does not.
+pub(crate) fn path_before(
     lines: &[&str],
     floor: usize,
     at: usize,
     exists: &dyn Fn(&str) -> bool,
 ) -> Option<String> {
     let mut i = at;
-    let mut skipped_fence = false;
-    while i > floor {
+    let mut looked = 0;
+    while i > floor && looked < 4 {
         i -= 1;
         let t = lines[i].trim();
         if t.is_empty() {
             continue;
         }
-        if !skipped_fence && (t.starts_with("```") || t.starts_with("~~~")) {
-            skipped_fence = true;
+        looked += 1;
+        if let Some(fence) = naming::fence_line(t) {
+            if fence.path.is_some() {
+                return fence.path;
+            }
             continue;
         }
-        let candidate = undecorate(t);
-        if looks_like_path(candidate, exists) {
-            return Some(candidate.to_string());
-        }
-        return introduced_path(t, exists);
+        return naming::path_line(t, exists).or_else(|| naming::introduced_path(t, exists));
     }
     None
-}
-
-/// The path of a sentence that introduces a block, like "In `src/a.rs`:": a line ending in `:`
-/// with exactly one backticked path in it. Only backticked, so that a file merely mentioned in
-/// passing is not taken for the block's file.
-fn introduced_path(line: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
-    if !line.trim_end_matches(['*', '_']).ends_with(':') {
-        return None;
-    }
-    let mut paths = line
-        .split('`')
-        .skip(1)
-        .step_by(2)
-        .filter(|token| looks_like_path(token, exists));
-    let path = paths.next()?;
-    paths.next().is_none().then(|| path.to_string())
 }
 
 /// Every SEARCH/REPLACE block of the reply's lines (`\n`-split), in order.
@@ -169,6 +106,7 @@ pub(crate) fn parse(
         let number = blocks.len() + 1;
         let opened = i + 1;
         let path = path_before(lines, floor, i, exists);
+        let mentioned = naming::mentioned(&lines[floor..i], exists);
         let mut search = Vec::new();
         i += 1;
         loop {
@@ -215,6 +153,7 @@ pub(crate) fn parse(
         blocks.push(Block {
             number,
             path,
+            mentioned,
             search,
             replace,
         });
@@ -256,30 +195,6 @@ mod tests {
         assert_eq!(blocks[0].replace, ["b"]);
         assert_eq!(blocks[1].path, None, "\"Done.\" is prose, not a path");
         assert!(blocks[1].replace.is_empty());
-    }
-
-    #[test]
-    fn prose_words_are_not_paths() {
-        for word in ["Change:", "e.g.", "Here is the fix", "Done."] {
-            assert!(!looks_like_path(undecorate(word), &none), "{word}");
-        }
-        for path in [
-            "src/lib.rs",
-            "Cargo.toml",
-            "### `a/b`",
-            "File: x.py",
-            "- a.rs",
-            "2. a.rs",
-        ] {
-            assert!(looks_like_path(undecorate(path), &none), "{path}");
-        }
-        assert_eq!(
-            introduced_path("Update `add` in `src/config.rs`:", &none).as_deref(),
-            Some("src/config.rs")
-        );
-        assert_eq!(introduced_path("Compare `a.rs` and `b.rs`:", &none), None);
-        assert_eq!(introduced_path("See `src/a.rs` for context.", &none), None);
-        assert!(looks_like_path("Makefile", &|p| p == "Makefile"));
     }
 
     #[test]

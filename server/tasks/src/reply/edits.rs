@@ -24,12 +24,15 @@
 use std::ops::Range;
 
 use super::ReplyError;
+use super::check::SyntaxProblem;
+use super::files::FileRead;
+use super::naming;
 use super::blocks::{self, Block};
 use super::doc::{Doc, common_indent, is_blank, normalize_newlines, reindent};
 use super::echo::echo;
 use super::error::{BlockFailures, BlockProblem, FailedBlock};
 use super::fence::{Fence, fences};
-use super::habits::{drop_file_label, left_out};
+use super::habits::{comment_text, drop_file_label, left_out};
 use super::matching::{Found, closest, locate};
 
 /// What a reply edits: the selection the user sent, in its file.
@@ -52,30 +55,47 @@ pub struct FileChange {
     pub before: String,
     /// The text the reply makes of it.
     pub after: String,
+    /// Whether the file does not exist yet: the change creates it.
+    pub created: bool,
+    /// A syntax error the change leaves, when `[edits] on_syntax_error = "apply"` let it through.
+    pub syntax_warning: Option<SyntaxProblem>,
+}
+
+impl FileChange {
+    /// A change of an existing file.
+    pub fn edit(path: String, before: String, after: String) -> FileChange {
+        FileChange {
+            path,
+            before,
+            after,
+            created: false,
+            syntax_warning: None,
+        }
+    }
 }
 
 /// The changes an `implement` or `fix` reply asks for, one per file whose text changes, in the
-/// order the reply first touches them. `read_other` returns the text of another
-/// workspace-relative file, or `None` when there is no such file.
+/// order the reply first touches them. `read_other` says what the workspace holds at another
+/// workspace-relative path: text, nothing, or something that must not be edited.
 ///
 /// # Errors
-/// A [`ReplyError`] when the reply holds no edit, is cut off or malformed, or when a block does
-/// not match exactly one place; nothing is applied then.
+/// A [`ReplyError`] when the reply holds no edit, is cut off or malformed, names its file
+/// unclearly, or when a block does not match exactly one place; nothing is applied then.
 pub fn apply_reply(
     reply: &str,
     input: &EditInput<'_>,
-    read_other: &dyn Fn(&str) -> Option<String>,
+    read_other: &dyn Fn(&str) -> FileRead,
 ) -> Result<Vec<FileChange>, ReplyError> {
     let reply = normalize_newlines(reply);
     let lines: Vec<&str> = reply.split('\n').collect();
     let own = normalize_path(input.path).unwrap_or_else(|| input.path.to_string());
     let exists =
-        |name: &str| normalize_path(name).is_some_and(|p| p == own || read_other(&p).is_some());
+        |name: &str| normalize_path(name).is_some_and(|p| p == own || read_other(&p).exists());
     let blocks = blocks::parse(&lines, &exists)?;
     if !blocks.is_empty() {
         return apply_blocks(&blocks, input, &own, read_other);
     }
-    replace_selection(&reply, input)
+    replace_selection(&reply, input, &exists)
 }
 
 /// `path` as a workspace-relative, `/`-separated path without `./`, or `None` when it is
@@ -96,20 +116,43 @@ pub(crate) fn normalize_path(path: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
+/// The file a name in a reply stands for: the selection's own file when it names it by a
+/// shorter path (`config.rs` for `src/config.rs`) that is no file of its own, else the name as
+/// written. `None` for a path outside the workspace.
+fn resolve(written: &str, own: &str, exists: &dyn Fn(&str) -> bool) -> Option<String> {
+    let path = normalize_path(written)?;
+    if path != own && !exists(&path) && own.ends_with(&format!("/{path}")) {
+        return Some(own.to_string());
+    }
+    Some(path)
+}
+
+/// What a file the blocks edit holds.
+enum Holds {
+    /// Text (the file exists, or a block created it).
+    Text,
+    /// Nothing yet.
+    Nothing,
+    /// Something that must not be edited, and why.
+    NotEditable(String),
+}
+
 /// A file the blocks edit, as it stands after the blocks applied so far.
 struct Target {
     path: String,
     before: String,
     doc: Doc,
-    exists: bool,
+    holds: Holds,
+    created: bool,
 }
 
 fn apply_blocks(
     blocks: &[Block],
     input: &EditInput<'_>,
     own: &str,
-    read_other: &dyn Fn(&str) -> Option<String>,
+    read_other: &dyn Fn(&str) -> FileRead,
 ) -> Result<Vec<FileChange>, ReplyError> {
+    let exists = |p: &str| p == own || read_other(p).exists();
     let mut targets: Vec<Target> = Vec::new();
     let mut failed = Vec::new();
     let mut named: Option<String> = None;
@@ -127,7 +170,7 @@ fn apply_blocks(
         // The selection's own path is taken as the caller gave it; only the reply's are checked.
         let path = match &named {
             None => own.to_string(),
-            Some(written) => match normalize_path(written) {
+            Some(written) => match resolve(written, own, &exists) {
                 Some(path) => path,
                 None => {
                     failed.push(fail(written, BlockProblem::OutsideWorkspace));
@@ -135,35 +178,64 @@ fn apply_blocks(
                 }
             },
         };
+        // A block without a path line whose prose names another file: which file it is for
+        // is unclear, and guessing would edit the wrong one.
+        if block.path.is_none() {
+            let others: Vec<String> = block
+                .mentioned
+                .iter()
+                .filter_map(|m| resolve(m, own, &exists))
+                .filter(|m| *m != path)
+                .collect();
+            if !others.is_empty() {
+                failed.push(fail(&path, BlockProblem::UnclearFile { mentioned: others }));
+                continue;
+            }
+        }
         let index = match targets.iter().position(|t| t.path == path) {
             Some(i) => i,
             None => {
-                let text = if path == own {
-                    Some(input.file_text.to_string())
+                let read = if path == own {
+                    FileRead::Text(input.file_text.to_string())
                 } else {
                     read_other(&path)
                 };
+                let (text, holds) = match read {
+                    FileRead::Text(text) => (text, Holds::Text),
+                    FileRead::Missing => (String::new(), Holds::Nothing),
+                    FileRead::NotEditable(why) => (String::new(), Holds::NotEditable(why)),
+                };
                 targets.push(Target {
                     path: path.clone(),
-                    exists: text.is_some(),
-                    doc: Doc::parse(text.as_deref().unwrap_or_default()),
-                    before: text.unwrap_or_default(),
+                    created: matches!(holds, Holds::Nothing),
+                    doc: Doc::parse(&text),
+                    before: text,
+                    holds,
                 });
                 targets.len() - 1
             }
         };
         let target = &mut targets[index];
+        if let Holds::NotEditable(why) = &target.holds {
+            let why = why.clone();
+            failed.push(fail(&path, BlockProblem::NotEditable { why }));
+            continue;
+        }
         if block.search.iter().all(|l| is_blank(l)) {
-            if target.exists {
+            // An empty SEARCH writes a file that does not exist or holds nothing but blank
+            // lines; anywhere else it would overwrite what the file holds, or say nothing of
+            // where its text goes.
+            let empty = target.doc.lines.iter().all(|l| is_blank(l));
+            if matches!(target.holds, Holds::Nothing) || empty {
+                target.doc = Doc::new_file(&block.replace);
+                target.holds = Holds::Text;
+            } else {
                 let places = Vec::new();
                 failed.push(fail(&path, BlockProblem::Ambiguous { places }));
-            } else {
-                target.doc = Doc::new_file(&block.replace);
-                target.exists = true;
             }
             continue;
         }
-        if !target.exists {
+        if matches!(target.holds, Holds::Nothing) {
             failed.push(fail(&path, BlockProblem::UnknownFile));
             continue;
         }
@@ -198,13 +270,15 @@ fn apply_blocks(
     }
     let changes: Vec<FileChange> = targets
         .into_iter()
-        .filter(|t| t.exists)
+        .filter(|t| matches!(t.holds, Holds::Text))
         .map(|t| FileChange {
             after: t.doc.render(),
             path: t.path,
             before: t.before,
+            created: t.created,
+            syntax_warning: None,
         })
-        .filter(|c| c.after != c.before)
+        .filter(|c| c.after != c.before || c.created)
         .collect();
     let Some(first) = failed.first() else {
         return Ok(changes);
@@ -213,6 +287,9 @@ fn apply_blocks(
         BlockProblem::NotFound { .. } => ReplyError::NotFound,
         BlockProblem::Ambiguous { .. } => ReplyError::Ambiguous,
         BlockProblem::UnknownFile | BlockProblem::OutsideWorkspace => ReplyError::UnknownFile,
+        BlockProblem::NotEditable { .. } | BlockProblem::UnclearFile { .. } => {
+            ReplyError::WrongFile
+        }
     };
     Err(kind(Box::new(BlockFailures {
         failed,
@@ -234,7 +311,26 @@ fn is_diff(fence: &Fence) -> bool {
     has("@@ -") && (has("--- ") || has("+++ "))
 }
 
-fn replace_selection(reply: &str, input: &EditInput<'_>) -> Result<Vec<FileChange>, ReplyError> {
+/// The file a whole replacement's fence names for itself, if any, with where: its info string,
+/// the line above it, or a comment on its first line.
+fn fence_names(reply_lines: &[&str], fence: &Fence, exists: &dyn Fn(&str) -> bool) -> Option<(String, &'static str)> {
+    let opener = fence.line - 1;
+    if let Some(path) = reply_lines.get(opener).and_then(|l| naming::fence_line(l)).and_then(|f| f.path) {
+        return Some((path, "in its opening line"));
+    }
+    if let Some(path) = blocks::path_before(reply_lines, 0, opener, exists) {
+        return Some((path, "on the line above it"));
+    }
+    let first = fence.body.lines().find(|l| !l.trim().is_empty())?;
+    comment_text(first)?;
+    naming::path_line(first, exists).map(|path| (path, "in a comment on its first line"))
+}
+
+fn replace_selection(
+    reply: &str,
+    input: &EditInput<'_>,
+    exists: &dyn Fn(&str) -> bool,
+) -> Result<Vec<FileChange>, ReplyError> {
     let found = fences(reply);
     if let Some(open) = found.iter().find(|f| !f.closed) {
         return Err(ReplyError::Truncated {
@@ -273,6 +369,21 @@ fn replace_selection(reply: &str, input: &EditInput<'_>) -> Result<Vec<FileChang
         });
     }
     let own = normalize_path(input.path).unwrap_or_else(|| input.path.to_string());
+    let reply_lines: Vec<&str> = reply.split('\n').collect();
+    if let Some((named, place)) = fence_names(&reply_lines, fence, exists) {
+        let other = resolve(&named, &own, exists);
+        if other.as_deref() != Some(own.as_str()) {
+            return Err(ReplyError::Malformed {
+                detail: format!(
+                    "the code block at line {} names {named} {place}, but a code block without \
+                     SEARCH/REPLACE markers replaces the selection in {own}, so applying it \
+                     would edit the wrong file: ask the model for SEARCH/REPLACE blocks, each \
+                     with its file's path on the line above it",
+                    fence.line
+                ),
+            });
+        }
+    }
     let selected = &text[selection.clone()];
     let body: Vec<String> = fence.body.lines().map(str::to_string).collect();
     let body = drop_file_label(body, &own, selected);
@@ -328,11 +439,7 @@ fn replace_selection(reply: &str, input: &EditInput<'_>) -> Result<Vec<FileChang
     if after == text {
         return Ok(Vec::new());
     }
-    Ok(vec![FileChange {
-        path: own,
-        before: text.to_string(),
-        after,
-    }])
+    Ok(vec![FileChange::edit(own, text.to_string(), after)])
 }
 
 /// Brings a whole replacement to the selection's indentation when the two differ uniformly.

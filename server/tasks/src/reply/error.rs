@@ -4,6 +4,7 @@
 use std::fmt;
 use std::ops::RangeInclusive;
 
+use super::check::SyntaxProblem;
 use super::edits::FileChange;
 use super::findings::DroppedFinding;
 
@@ -66,6 +67,21 @@ pub enum ReplyError {
     /// the workspace; `failed` lists every failed one.
     #[error("{0}")]
     UnknownFile(Box<BlockFailures>),
+    /// The first failed SEARCH/REPLACE block is for a file that must not be edited (not UTF-8,
+    /// binary, excluded), or its file is unclear; `failed` lists every failed one.
+    #[error("{0}")]
+    WrongFile(Box<BlockFailures>),
+    /// The edit applies, but leaves a syntax error where the file had none.
+    #[error(
+        "{problem}, where the file had none before; nothing was applied: ask the model for an \
+         edit that parses"
+    )]
+    Broken {
+        /// The first new error.
+        problem: SyntaxProblem,
+        /// What the edit would change, for `[edits] on_syntax_error = "apply"`.
+        changes: Vec<FileChange>,
+    },
     /// A review reply without a json block or a bare json array.
     #[error(
         "the reply holds no json block of findings: ask the model for one fenced `json` block \
@@ -114,21 +130,25 @@ impl ReplyError {
     ///
     /// The request tells the model that the other blocks applied; a caller that sends it keeps
     /// [`BlockFailures::applied`] and applies the answer on top of it.
+    ///
+    /// A block for a file that must not be edited is never asked for again: no answer of the
+    /// model can change what the file is.
     pub fn failed_blocks(&self) -> Option<String> {
-        match self {
-            ReplyError::NotFound(f) | ReplyError::Ambiguous(f) | ReplyError::UnknownFile(f) => {
-                Some(f.resend_request())
-            }
-            _ => None,
-        }
+        let failures = self.block_failures()?;
+        let hopeless = failures
+            .failed
+            .iter()
+            .any(|f| matches!(f.problem, BlockProblem::NotEditable { .. }));
+        (!hopeless).then(|| failures.resend_request())
     }
 
     /// The failed blocks, for the three block errors.
     pub fn block_failures(&self) -> Option<&BlockFailures> {
         match self {
-            ReplyError::NotFound(f) | ReplyError::Ambiguous(f) | ReplyError::UnknownFile(f) => {
-                Some(f)
-            }
+            ReplyError::NotFound(f)
+            | ReplyError::Ambiguous(f)
+            | ReplyError::UnknownFile(f)
+            | ReplyError::WrongFile(f) => Some(f),
             _ => None,
         }
     }
@@ -182,6 +202,17 @@ pub enum BlockProblem {
     UnknownFile,
     /// An absolute path, or one that climbs out of the workspace with `..`.
     OutsideWorkspace,
+    /// The file is there but must not be edited; `why` reads after "the file ".
+    NotEditable {
+        /// E.g. "is not UTF-8 text (...)".
+        why: String,
+    },
+    /// The block has no path line, and the prose before it names other files, so which file
+    /// it is for is unclear.
+    UnclearFile {
+        /// The files the prose names, other than the one the block would go to.
+        mentioned: Vec<String>,
+    },
 }
 
 impl FailedBlock {
@@ -203,7 +234,7 @@ impl FailedBlock {
                 out
             }
             BlockProblem::Ambiguous { places } if places.is_empty() => {
-                "its SEARCH is empty, but the file exists, so where the text goes is unclear"
+                "its SEARCH is empty, but the file exists and is not empty, so where the text goes is unclear"
                     .to_string()
             }
             BlockProblem::Ambiguous { places } => {
@@ -235,6 +266,12 @@ impl FailedBlock {
                 "the path is not inside the workspace (paths are relative, without `..`)"
                     .to_string()
             }
+            BlockProblem::NotEditable { why } => format!("the file {why}"),
+            BlockProblem::UnclearFile { mentioned } => format!(
+                "it has no path line above it, and the text before it names {}, so which \
+                 file it edits is unclear",
+                join_and(mentioned)
+            ),
         }
     }
 
@@ -252,6 +289,10 @@ impl FailedBlock {
             BlockProblem::UnknownFile | BlockProblem::OutsideWorkspace => {
                 "ask the model to resend the block with the right workspace-relative path, or an empty SEARCH to \
                  create a new file"
+            }
+            BlockProblem::NotEditable { .. } => "nothing was changed; edit that file by hand",
+            BlockProblem::UnclearFile { .. } => {
+                "ask the model to resend the block with its file's workspace-relative path on the line above it"
             }
         }
     }

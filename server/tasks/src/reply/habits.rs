@@ -4,7 +4,7 @@
 //! delete that code. The label is dropped; a replacement with a left-out comment is refused.
 
 /// The text of a line that is only a comment, without its markers; `None` for other lines.
-fn comment_text(line: &str) -> Option<&str> {
+pub(crate) fn comment_text(line: &str) -> Option<&str> {
     let t = line.trim();
     let rest = ["//", "#", "--", "/*", "<!--", ";;", ";", "%"]
         .iter()

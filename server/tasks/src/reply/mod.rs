@@ -23,26 +23,34 @@
 //!   ```
 //!
 //!   Prose around the blocks is ignored. A SEARCH that matches nowhere, or in two places, is
-//!   refused, quoting the closest lines or naming the places. See [`edits`].
+//!   refused, quoting the closest lines or naming the places. See [`edits`]. Which file a block
+//!   edits is read from every common way a model names one (`naming`); a block whose file is
+//!   unclear is refused, never applied to the selection's file. Before anything is applied,
+//!   [`check`] parses each result and says when an edit leaves a syntax error it did not find.
 //! - `review`: one fenced `json` block holding an array of findings. See [`findings`].
 //! - `search`, `explain`, `plan`: markdown citing places as `path:line` or `path:start-end`.
 //!   See [`mod@citations`].
 
 mod blocks;
+pub mod check;
 pub mod citations;
 mod doc;
 mod echo;
 pub mod edits;
 mod error;
 mod fence;
+mod files;
 pub mod findings;
 mod habits;
 mod matching;
+mod naming;
 
+pub use check::{SyntaxProblem, syntax_problem};
 pub use citations::{Citation, citations};
 pub(crate) use edits::normalize_path;
 pub use edits::{EditInput, FileChange, apply_reply};
 pub use error::{BlockFailures, BlockProblem, FailedBlock, ReplyError};
+pub use files::FileRead;
 pub use findings::{
     DroppedFinding, Finding, FindingsReport, Severity, parse_findings, parse_findings_report,
 };
