@@ -4,6 +4,7 @@
 //! tests drive in process.
 
 pub mod config;
+pub mod files;
 mod from_proto;
 mod handlers;
 mod jobs;

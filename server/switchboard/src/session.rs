@@ -27,6 +27,9 @@ pub struct ClientSupport {
     pub show_document: bool,
     /// `window.workDoneProgress`.
     pub work_done_progress: bool,
+    /// `workspace.workspaceEdit.resourceOperations` holds `create`: a `WorkspaceEdit` may
+    /// create files.
+    pub create_files: bool,
 }
 
 /// A plan answer, kept for the `Implement plan` action of its document.

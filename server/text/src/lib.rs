@@ -13,6 +13,6 @@ pub use document::{AppliedChange, ChangeError, ContentChange, TextDocument};
 pub use mapping::{Bias, Edit, Overlap, map_pos, map_range};
 pub use position::{
     Position, PositionEncoding, PositionError, Range, byte_to_position, char_to_position,
-    chars_to_range, line_end_char, position_to_byte, position_to_char, range_to_chars,
+    chars_to_range, line_count, line_end_char, position_to_byte, position_to_char, range_to_chars,
 };
 pub use ropey::Rope;

@@ -89,6 +89,22 @@ pub enum PositionError {
     ReversedRange { start: Position, end: Position },
 }
 
+/// The number of lines of `rope` as an editor shows them and a user counts them: a final line
+/// break ends the last line rather than starting another (ropey, like LSP, counts an empty
+/// line after it). An empty text has no lines.
+///
+/// O(1).
+pub fn line_count(rope: &Rope) -> usize {
+    let len = rope.len_chars();
+    if len == 0 {
+        return 0;
+    }
+    match rope.char(len - 1) {
+        '\n' | '\r' => rope.len_lines() - 1,
+        _ => rope.len_lines(),
+    }
+}
+
 /// The char index where `line`'s content ends, before its line break.
 ///
 /// O(log n). `line` must be a valid line index of `rope`.

@@ -9,14 +9,14 @@ use std::time::Duration;
 use clap::Args;
 use ropey::Rope;
 use router::Role;
-use serde_json::json;
+use serde_json::{Value, json};
 use tasks::context::WorkspaceIndex;
 use tasks::job::{JobInput, JobResult};
-use tasks::reply::FileChange;
+use tasks::reply::{FileChange, FileRead};
 
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
-use switchboard::image;
+use switchboard::{files, image};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -45,53 +45,82 @@ pub struct RunArgs {
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
+    match execute(args) {
+        Ok(code) => code,
+        Err(stop) => {
+            if args.json {
+                let mut out = json!({ "outcome": stop.outcome, "message": stop.message });
+                if let (Some(out), Value::Object(extra)) = (out.as_object_mut(), stop.extra) {
+                    out.extend(extra);
+                }
+                print_json(&out);
+            } else {
+                eprintln!("switchboard: {}", stop.message);
+            }
+            ExitCode::from(stop.code)
+        }
+    }
+}
+
+/// Why a run ended without its result, printed as JSON with `--json` and on stderr otherwise.
+struct Stop {
+    code: u8,
+    /// `failed` (usage, config, provider, writing) or `refused` (the reply could not be used).
+    outcome: &'static str,
+    message: String,
+    /// More fields for the JSON object: the trace, the model.
+    extra: Value,
+}
+
+fn usage(message: impl Into<String>) -> Stop {
+    Stop {
+        code: USAGE,
+        outcome: "failed",
+        message: message.into(),
+        extra: Value::Null,
+    }
+}
+
+fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     let role = match args.role.as_str() {
         "ask" => router::classify(args.instruction.as_deref().unwrap_or("")),
-        name => match name.parse::<Role>() {
-            Ok(role) => role,
-            Err(err) => {
-                eprintln!("switchboard: {err}");
-                return ExitCode::from(USAGE);
-            }
-        },
+        name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
-    let (path, lines) = match super::routes::split_place(&args.place) {
-        Ok(split) => split,
-        Err(message) => {
-            eprintln!("switchboard: {message}");
-            return ExitCode::from(USAGE);
-        }
-    };
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) => {
-            eprintln!("switchboard: cannot read {path}: {err}; give an existing file");
-            return ExitCode::from(USAGE);
-        }
-    };
-    let (runtime, config) = match runtime_and_config(args.config.as_deref()) {
-        Ok(both) => both,
-        Err(code) => return code,
-    };
+    let (path, lines) = super::routes::split_place(&args.place).map_err(usage)?;
+    let root = std::env::current_dir()
+        .map_err(|err| usage(format!("no current directory: {err}")))?;
     let relative = path.trim_start_matches("./").to_string();
+    let text = match files::read(&root, &relative, &[]) {
+        FileRead::Text(text) => text,
+        FileRead::Missing => {
+            return Err(usage(format!("{relative} does not exist; give an existing file")));
+        }
+        FileRead::NotEditable(why) => return Err(usage(format!("{relative} {why}"))),
+    };
+    let (runtime, config) = runtime_and_config(args.config.as_deref()).map_err(|_| Stop {
+        code: USAGE,
+        outcome: "failed",
+        message: "the config cannot be used (the error is above, on stderr); fix it and run again"
+            .to_string(),
+        extra: Value::Null,
+    })?;
     if tasks::context::excluded(&relative, &config.privacy.exclude) {
-        eprintln!(
-            "switchboard: {relative} is excluded by [privacy] exclude, so nothing of it is sent to a model"
-        );
-        return ExitCode::from(USAGE);
+        return Err(usage(format!(
+            "{relative} is excluded by [privacy] exclude, so nothing of it is sent to a model"
+        )));
     }
     let rope = Rope::from_str(&text);
+    let count = text::line_count(&rope);
     let selection = match lines {
         None => 0..text.len(),
-        Some((first, last)) if first >= 1 && first <= last && last <= rope.len_lines() => {
+        Some((first, last)) if first >= 1 && first <= last && last <= count => {
             rope.line_to_byte(first - 1)..rope.line_to_byte(last)
         }
         Some((first, last)) => {
-            eprintln!(
-                "switchboard: lines {first}-{last} are not in {relative}, which has {} lines",
-                rope.len_lines()
-            );
-            return ExitCode::from(USAGE);
+            let noun = if count == 1 { "line" } else { "lines" };
+            return Err(usage(format!(
+                "lines {first}-{last} are not in {relative}, which has {count} {noun}"
+            )));
         }
     };
     let grammar = syntax::grammar_for_path(&relative);
@@ -102,19 +131,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         .unwrap_or("plaintext");
     let exclude = config.privacy.exclude.clone();
     let image = if role == Role::Vision {
-        match vision_image(
-            args.image.as_deref(),
-            &relative,
-            &rope,
-            &selection,
-            &exclude,
-        ) {
-            Ok(image) => Some(image),
-            Err(message) => {
-                eprintln!("switchboard: {message}");
-                return ExitCode::from(USAGE);
-            }
-        }
+        Some(vision_image(args.image.as_deref(), &relative, &rope, &selection, &exclude).map_err(usage)?)
     } else {
         None
     };
@@ -137,27 +154,21 @@ pub fn run(args: &RunArgs) -> ExitCode {
         image: image.as_ref(),
         complexity: None,
     };
-    let read_other = |other: &str| {
-        if other.split('/').any(|part| part == "..") || tasks::context::excluded(other, &exclude) {
-            return None;
-        }
-        std::fs::read_to_string(other).ok()
-    };
-    let done = runtime.block_on(tasks::job::run(
-        &caller,
-        &input,
-        &read_other,
-        |_| {},
-        futures::future::pending(),
-    ));
-    let done = match done {
-        Ok(done) => done,
-        Err(err) => {
-            eprintln!("switchboard: {err}");
-            eprintln!("switchboard: trace {trace_id}");
-            return ExitCode::from(FAILED);
-        }
-    };
+    let read_other = |other: &str| files::read(&root, other, &exclude);
+    let done = runtime
+        .block_on(tasks::job::run(
+            &caller,
+            &input,
+            &read_other,
+            |_| {},
+            futures::future::pending(),
+        ))
+        .map_err(|err| Stop {
+            code: FAILED,
+            outcome: "failed",
+            message: format!("{err} (trace {trace_id})"),
+            extra: json!({ "trace_id": trace_id, "role": role.as_str() }),
+        })?;
     let answer = &done.answer;
     let mut out = json!({
         "trace_id": trace_id,
@@ -165,33 +176,44 @@ pub fn run(args: &RunArgs) -> ExitCode {
         "model": answer.alias,
         "cost_usd": answer.cost_usd,
     });
-    let code = match &done.result {
-        Err(err) => {
-            eprintln!(
-                "switchboard: {}'s answer could not be used, so nothing was changed: {err}",
-                answer.alias
-            );
-            out["outcome"] = json!("refused");
-            out["message"] = json!(err.to_string());
-            ExitCode::from(FAILED)
-        }
-        Ok(JobResult::Edits(changes)) => {
+    let result = done.result.as_ref().map_err(|err| Stop {
+        code: FAILED,
+        outcome: "refused",
+        message: format!(
+            "{}'s answer could not be used, so nothing was changed: {err}",
+            answer.alias
+        ),
+        extra: out.clone(),
+    })?;
+    match result {
+        JobResult::Edits(changes) => {
             let diff = unified_diff(changes);
             out["diff"] = json!(diff);
+            let warnings: Vec<String> = changes
+                .iter()
+                .filter_map(|c| c.syntax_warning.as_ref())
+                .map(|problem| format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")"))
+                .collect();
+            for warning in &warnings {
+                eprintln!("switchboard: warning: {warning}");
+            }
+            out["warnings"] = json!(warnings);
+            out["files"] = json!(changes.iter().map(|c| &c.path).collect::<Vec<_>>());
+            out["created"] = json!(changes.iter().filter(|c| c.created).map(|c| &c.path).collect::<Vec<_>>());
             if args.apply {
-                for change in changes {
-                    if let Err(err) = std::fs::write(&change.path, &change.after) {
-                        eprintln!("switchboard: cannot write {}: {err}", change.path);
-                        return ExitCode::from(FAILED);
-                    }
-                }
+                files::write_all(&root, changes, &exclude).map_err(|err| Stop {
+                    code: FAILED,
+                    outcome: "failed",
+                    message: format!("cannot apply the edit: {err}"),
+                    extra: out.clone(),
+                })?;
                 out["outcome"] = json!("applied");
                 if !args.json {
                     eprintln!(
                         "switchboard: applied to {}",
                         changes
                             .iter()
-                            .map(|c| c.path.as_str())
+                            .map(|c| if c.created { format!("{} (new)", c.path) } else { c.path.clone() })
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
@@ -202,9 +224,8 @@ pub fn run(args: &RunArgs) -> ExitCode {
                     print!("{diff}");
                 }
             }
-            ExitCode::SUCCESS
         }
-        Ok(JobResult::Findings(findings)) => {
+        JobResult::Findings(findings) => {
             out["outcome"] = json!("reviewed");
             out["findings"] = json!(findings
                 .iter()
@@ -220,17 +241,15 @@ pub fn run(args: &RunArgs) -> ExitCode {
                     );
                 }
             }
-            ExitCode::SUCCESS
         }
-        Ok(JobResult::Answer(markdown)) => {
+        JobResult::Answer(markdown) => {
             out["outcome"] = json!("answered");
             out["answer"] = json!(markdown);
             if !args.json {
                 println!("{markdown}");
             }
-            ExitCode::SUCCESS
         }
-    };
+    }
     if args.json {
         print_json(&out);
     } else {
@@ -241,7 +260,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
             answer.cost_usd
         );
     }
-    code
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.

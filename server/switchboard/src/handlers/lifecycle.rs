@@ -3,6 +3,7 @@
 use text::PositionEncoding;
 use tower_lsp_server::ls_types::{
     CodeActionProviderCapability, ExecuteCommandOptions, InitializeParams, InitializeResult,
+    ResourceOperationKind,
     SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
     TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
 };
@@ -45,6 +46,9 @@ pub fn initialize(session: &Session, params: &InitializeParams) -> InitializeRes
             .and_then(|w| w.show_document.as_ref())
             .is_some_and(|s| s.support),
         work_done_progress: window.and_then(|w| w.work_done_progress).unwrap_or(false),
+        create_files: edit
+            .and_then(|e| e.resource_operations.as_ref())
+            .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
     });
 
     InitializeResult {

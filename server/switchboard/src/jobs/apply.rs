@@ -2,16 +2,20 @@
 //! text), moved over whatever the user typed since the request (the text crate's mapping), or
 //! refused when that typing overlaps them (DESIGN invariant 5: no stale edit). Files that are
 //! not open are edited from their content on disk; nothing outside the workspace folders is
-//! ever edited.
+//! ever edited, nor a file that is not UTF-8 text. A new file is a `CreateFile` before its edit
+//! where the client offers resource operations; where it does not, nothing is applied and the
+//! user is told why (one edit, all or nothing: never the edits without the file they need).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
 
 use tasks::reply::FileChange;
 use text::{PositionEncoding, Rope};
+use tasks::reply::FileRead;
 use tower_lsp_server::ls_types::{
-    AnnotatedTextEdit, ChangeAnnotation, DocumentChanges, OneOf,
-    OptionalVersionedTextDocumentIdentifier, TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
+    AnnotatedTextEdit, ChangeAnnotation, CreateFile, CreateFileOptions, DocumentChangeOperation,
+    DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier, ResourceOp,
+    TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::relative_to_roots;
@@ -32,6 +36,8 @@ struct FileEdits {
     uri: Uri,
     version: Option<i32>,
     edits: Vec<TextEdit>,
+    /// The file does not exist yet: a `CreateFile` goes before its edit.
+    create: bool,
 }
 
 /// Builds the edit for `changes`, or says why nothing may be applied (the user's typing
@@ -47,6 +53,24 @@ pub fn workspace_edit(
 ) -> Result<WorkspaceEdit, String> {
     let roots = session.sources().workspace_roots;
     let encoding = session.encoding();
+    let support = session.client_support();
+    // An editor that cannot create files would refuse the whole edit, or apply it without
+    // the new file: neither may happen silently.
+    let new_files: Vec<&str> = changes
+        .iter()
+        .filter(|c| c.created)
+        .map(|c| c.path.as_str())
+        .collect();
+    if !new_files.is_empty() && !(support.document_changes && support.create_files) {
+        return Err(format!(
+            "the reply creates {}, but this editor does not let a language server create files \
+             (it offers no `create` in workspace.workspaceEdit.resourceOperations); nothing was \
+             applied. To apply it, run `switchboard run implement {}:LINES --apply` in a \
+             terminal",
+            new_files.join(", "),
+            origin.path
+        ));
+    }
     let mut files = Vec::new();
     for change in changes {
         files.push(if change.path == origin.path {
@@ -93,6 +117,7 @@ fn edits_for_origin(
         uri: origin.uri.clone(),
         version: Some(now.version),
         edits,
+        create: false,
     })
 }
 
@@ -125,17 +150,29 @@ fn edits_for_other(
     }
     let uri = Uri::from_file_path(&path)
         .ok_or_else(|| format!("{} is not a file path; nothing was applied", path.display()))?;
-    let (text_now, version) = match session.documents.snapshot(&uri) {
-        Some(open) => (open.rope.to_string(), Some(open.version)),
-        None => (std::fs::read_to_string(&path).unwrap_or_default(), None),
+    let open = session.documents.snapshot(&uri);
+    let version = open.as_ref().map(|open| open.version);
+    let now = match open {
+        Some(open) => FileRead::Text(open.rope.to_string()),
+        None => super::run::read_workspace_file(session, Some(&root), &change.path),
     };
-    if text_now != change.before {
-        return Err(format!(
-            "{} changed while the model worked on it; nothing was applied, run the action again",
-            change.path
-        ));
+    match (&now, change.created) {
+        (FileRead::Missing, true) => {}
+        (FileRead::Text(text), false) if *text == change.before => {}
+        (FileRead::NotEditable(why), _) => {
+            return Err(format!(
+                "the reply edits {}, but the file {why}; nothing was applied",
+                change.path
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "{} changed while the model worked on it; nothing was applied, run the action again",
+                change.path
+            ));
+        }
     }
-    let rope = Rope::from_str(&text_now);
+    let rope = Rope::from_str(&change.before);
     let edits = text::minimal_edits(&change.before, &change.after)
         .into_iter()
         .map(|edit| TextEdit {
@@ -147,6 +184,7 @@ fn edits_for_other(
         uri,
         version,
         edits,
+        create: change.created,
     })
 }
 
@@ -164,9 +202,21 @@ fn to_workspace_edit(session: &Session, files: Vec<FileEdits>, label: &str) -> W
     }
     let annotated = support.change_annotations;
     let annotation_id = "switchboard".to_string();
-    let document_edits = files
-        .into_iter()
-        .map(|f| TextDocumentEdit {
+    let creates = files.iter().any(|f| f.create);
+    let mut operations = Vec::new();
+    for f in files {
+        if f.create {
+            // Neither overwrite nor ignore: a file that appeared meanwhile fails the edit.
+            operations.push(DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
+                uri: f.uri.clone(),
+                options: Some(CreateFileOptions {
+                    overwrite: Some(false),
+                    ignore_if_exists: Some(false),
+                }),
+                annotation_id: annotated.then(|| annotation_id.clone()),
+            })));
+        }
+        operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier {
                 uri: f.uri,
                 version: f.version,
@@ -185,14 +235,27 @@ fn to_workspace_edit(session: &Session, files: Vec<FileEdits>, label: &str) -> W
                     }
                 })
                 .collect(),
-        })
-        .collect();
+        }));
+    }
+    let document_changes = if creates {
+        DocumentChanges::Operations(operations)
+    } else {
+        DocumentChanges::Edits(
+            operations
+                .into_iter()
+                .filter_map(|op| match op {
+                    DocumentChangeOperation::Edit(edit) => Some(edit),
+                    DocumentChangeOperation::Op(_) => None,
+                })
+                .collect(),
+        )
+    };
     let confirm = session
         .caller()
         .is_some_and(|caller| caller.config().edits.confirm);
     WorkspaceEdit {
         changes: None,
-        document_changes: Some(DocumentChanges::Edits(document_edits)),
+        document_changes: Some(document_changes),
         change_annotations: annotated.then(|| {
             HashMap::from([(
                 annotation_id,

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tasks::context::OpenDocument;
 use tasks::job::{JobDone, JobInput, JobResult};
+use tasks::reply::FileRead;
 use tasks::{CallError, CallEvent, CallSpec, Target};
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::Client;
@@ -23,6 +24,7 @@ use tower_lsp_server::ls_types::{
 
 use super::apply::{Origin, workspace_edit};
 use super::{PROGRESS_PREFIX, Selection, answer, display_path, relative_to_roots};
+use crate::files;
 use crate::from_proto;
 use crate::session::{Plan, Session};
 use crate::store::Snapshot;
@@ -126,6 +128,24 @@ pub async fn start(
             "{} is excluded by [privacy] exclude, so nothing of it is sent to a model",
             display_path(&session, &uri)
         )));
+    }
+    // A range that starts after the last line (or ends past the line after it, where a
+    // whole-line selection ends) is not in the document: nothing is appended past its end.
+    let count = text::line_count(&snapshot.rope);
+    let (start, end) = (args.range.start.line as usize, args.range.end.line as usize);
+    if (start >= count && count > 0) || end > count {
+        return Err(jsonrpc::Error {
+            code: ErrorCode::InvalidParams,
+            message: format!(
+                "lines {}-{} are not in {}, which has {count} line{}",
+                start + 1,
+                end + 1,
+                display_path(&session, &uri),
+                if count == 1 { "" } else { "s" }
+            )
+            .into(),
+            data: None,
+        });
     }
     let chars = text::range_to_chars(
         &snapshot.rope,
@@ -326,10 +346,13 @@ async fn pipeline(
         .call(&prepared.spec, &on_event, cancel.clone().cancelled_owned())
         .await?;
     let text = answer.text.clone();
-    let result = on_input(&session, &job, &cancel, move |input, read_other| {
-        tasks::job::interpret(input, &text, read_other)
-    })
-    .await?;
+    let result = {
+        let caller = caller.clone();
+        on_input(&session, &job, &cancel, move |input, read_other| {
+            tasks::job::interpret(&caller, input, &text, read_other)
+        })
+        .await?
+    };
     // `[edits] retry_failed_blocks`: SEARCH blocks that matched nowhere (or twice) are asked
     // for once more, and applied on top of the blocks that did match.
     let retry = result
@@ -348,8 +371,9 @@ async fn pipeline(
             match second {
                 Some(second) => {
                     let text = second.text.clone();
+                    let caller = caller.clone();
                     let result = on_input(&session, &job, &cancel, move |input, read_other| {
-                        tasks::job::retry_result(input, &failed, &text, read_other)
+                        tasks::job::retry_result(&caller, input, &failed, &text, read_other)
                     })
                     .await?;
                     (second.after(answer), result)
@@ -381,7 +405,7 @@ async fn on_input<T: Send + 'static>(
     session: &Arc<Session>,
     job: &Arc<Job>,
     cancel: &CancellationToken,
-    f: impl FnOnce(&JobInput<'_>, &dyn Fn(&str) -> Option<String>) -> T + Send + 'static,
+    f: impl FnOnce(&JobInput<'_>, &dyn Fn(&str) -> FileRead) -> T + Send + 'static,
 ) -> Result<T, CallError> {
     let (on_session, job) = (session.clone(), job.clone());
     let work = session.jobs.cpu_work(move || {
@@ -488,9 +512,15 @@ async fn finish(
             match workspace_edit(session, &origin, changes, &label) {
                 Ok(edit) => match client.apply_edit(edit).await {
                     Ok(response) if response.applied => {
+                        let warnings = warn_syntax(session, client, &step.uri, &model, changes).await;
                         extend(
                             &mut out,
-                            json!({ "outcome": "applied", "files": changes.iter().map(|c| &c.path).collect::<Vec<_>>() }),
+                            json!({
+                                "outcome": "applied",
+                                "files": changes.iter().map(|c| &c.path).collect::<Vec<_>>(),
+                                "created": changes.iter().filter(|c| c.created).map(|c| &c.path).collect::<Vec<_>>(),
+                                "warnings": warnings,
+                            }),
                         );
                     }
                     Ok(response) => {
@@ -539,7 +569,8 @@ async fn finish(
         }
         JobResult::Answer(markdown) => {
             let root = root_of(session, &step.uri);
-            let read = |relative: &str| read_workspace_file(session, root.as_deref(), relative);
+            let read =
+                |relative: &str| read_workspace_file(session, root.as_deref(), relative).text();
             let written = session
                 .state_dir()
                 .and_then(|dir| answer::write(&dir, trace_id, markdown, root.as_deref(), &read));
@@ -575,6 +606,43 @@ async fn finish(
         }
     }
     out
+}
+
+/// Under `[edits] on_syntax_error = "apply"`: a warning diagnostic at each syntax error an
+/// applied edit left, in the file it is in. Returns the warnings, for `switchboard/finished`.
+async fn warn_syntax(
+    session: &Session,
+    client: &Client,
+    origin: &Uri,
+    model: &str,
+    changes: &[tasks::reply::FileChange],
+) -> Vec<String> {
+    let root = root_of(session, origin);
+    let mut warnings = Vec::new();
+    for (change, problem) in changes
+        .iter()
+        .filter_map(|c| c.syntax_warning.as_ref().map(|p| (c, p)))
+    {
+        let message = format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")");
+        let uri = root
+            .as_ref()
+            .and_then(|root| Uri::from_file_path(root.join(&change.path)));
+        if let Some(uri) = uri {
+            let line = u32::try_from(problem.line.saturating_sub(1)).unwrap_or(u32::MAX);
+            let at = tower_lsp_server::ls_types::Position::new(line, 0);
+            let diagnostic = tower_lsp_server::ls_types::Diagnostic {
+                range: tower_lsp_server::ls_types::Range::new(at, at),
+                severity: Some(tower_lsp_server::ls_types::DiagnosticSeverity::WARNING),
+                source: Some("switchboard".to_string()),
+                message: format!("the edit by {model} leaves a syntax error here ({})", problem.what),
+                ..Default::default()
+            };
+            client.publish_diagnostics(uri, vec![diagnostic], None).await;
+        }
+        client.show_message(MessageType::WARNING, format!("switchboard: {message}")).await;
+        warnings.push(message);
+    }
+    warnings
 }
 
 /// Publishes a document's review findings where they are now.
@@ -618,22 +686,26 @@ fn root_of(session: &Session, uri: &Uri) -> Option<PathBuf> {
     relative_to_roots(&session.sources().workspace_roots, &path).map(|(root, _)| root)
 }
 
-/// Another file of the workspace, as the editor has it if open, else from disk; never a file
-/// outside the folder or excluded by `[privacy]`.
-fn read_workspace_file(session: &Session, root: Option<&Path>, relative: &str) -> Option<String> {
-    if relative.split('/').any(|part| part == "..") {
-        return None;
+/// What the workspace holds at another path: the text the editor has if the file is open, else
+/// what is on disk (see [`files::read`]); never a file outside the folder or excluded by
+/// `[privacy]`.
+pub fn read_workspace_file(session: &Session, root: Option<&Path>, relative: &str) -> FileRead {
+    let outside = || FileRead::NotEditable("lies outside the workspace folders".to_string());
+    let Some(root) = root else {
+        return outside();
+    };
+    let exclude = session
+        .caller()
+        .map(|caller| caller.config().privacy.exclude.clone())
+        .unwrap_or_default();
+    if let Some(uri) = Uri::from_file_path(root.join(relative))
+        && !tasks::context::excluded(relative, &exclude)
+        && !relative.split('/').any(|part| part == "..")
+        && let Some(open) = session.documents.snapshot(&uri)
+    {
+        return FileRead::Text(open.rope.to_string());
     }
-    let exclude = session.caller()?.config().privacy.exclude.clone();
-    if tasks::context::excluded(relative, &exclude) {
-        return None;
-    }
-    let path = root?.join(relative);
-    let uri = Uri::from_file_path(&path)?;
-    match session.documents.snapshot(&uri) {
-        Some(open) => Some(open.rope.to_string()),
-        None => std::fs::read_to_string(&path).ok(),
-    }
+    files::read(root, relative, &exclude)
 }
 
 fn verb(role: Role) -> &'static str {
