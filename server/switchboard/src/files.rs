@@ -110,15 +110,18 @@ pub fn write_all(
     let mut written = Vec::new();
     for (staged, change) in staged.into_iter().zip(changes) {
         // A rename within one directory replaces the file in one step.
-        staged.temp.persist(&staged.path).map_err(|err| WriteError {
-            path: change.path.clone(),
-            why: format!(
-                "cannot be renamed into place ({}); {} of the {} files were written before it",
-                err.error,
-                written.len(),
-                changes.len()
-            ),
-        })?;
+        staged
+            .temp
+            .persist(&staged.path)
+            .map_err(|err| WriteError {
+                path: change.path.clone(),
+                why: format!(
+                    "cannot be renamed into place ({}); {} of the {} files were written before it",
+                    err.error,
+                    written.len(),
+                    changes.len()
+                ),
+            })?;
         written.push(staged.path);
     }
     Ok(written)
@@ -207,7 +210,10 @@ mod tests {
         fs::create_dir(root.join("pkg")).expect("writable");
         let exclude = vec![".env".to_string()];
         fs::write(root.join(".env"), "K=v\n").expect("writable");
-        assert_eq!(read(root, "a.py", &exclude), FileRead::Text("x = 1\n".into()));
+        assert_eq!(
+            read(root, "a.py", &exclude),
+            FileRead::Text("x = 1\n".into())
+        );
         assert_eq!(read(root, "gone.py", &exclude), FileRead::Missing);
         assert_eq!(read(root, "new/dir/x.py", &exclude), FileRead::Missing);
         for (path, why) in [
@@ -242,15 +248,31 @@ mod tests {
         let stale = change("b.py", "b = 1\n", "b = 3\n", false);
         let err = write_all(root, &[good.clone(), new.clone(), stale], &[]).unwrap_err();
         assert_eq!(err.path, "b.py");
-        assert_eq!(err.to_string(), "b.py: changed since the model read it; nothing was written");
-        assert_eq!(fs::read_to_string(root.join("a.py")).expect("a.py"), "x = 1\n");
-        assert!(!root.join("pkg").exists(), "the directories made were removed");
+        assert_eq!(
+            err.to_string(),
+            "b.py: changed since the model read it; nothing was written"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a.py")).expect("a.py"),
+            "x = 1\n"
+        );
+        assert!(
+            !root.join("pkg").exists(),
+            "the directories made were removed"
+        );
         let leftovers: Vec<_> = fs::read_dir(root).expect("listable").collect();
-        assert_eq!(leftovers.len(), 2, "no temporary file is left: {leftovers:?}");
+        assert_eq!(
+            leftovers.len(),
+            2,
+            "no temporary file is left: {leftovers:?}"
+        );
 
         let written = write_all(root, &[good, new], &[]).expect("written");
         assert_eq!(written.len(), 2);
-        assert_eq!(fs::read_to_string(root.join("a.py")).expect("a.py"), "x = 2\n");
+        assert_eq!(
+            fs::read_to_string(root.join("a.py")).expect("a.py"),
+            "x = 2\n"
+        );
         assert_eq!(
             fs::read_to_string(root.join("pkg/sub/new.py")).expect("new.py"),
             "y = 1\n"

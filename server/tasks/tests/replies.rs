@@ -57,14 +57,16 @@ impl Case {
 
     /// Another file as bytes on disk, classified as the CLI and the server classify them.
     pub fn with_bytes(mut self, path: &'static str, bytes: &[u8]) -> Case {
-        self.others.push((path, FileRead::from_bytes(bytes.to_vec())));
+        self.others
+            .push((path, FileRead::from_bytes(bytes.to_vec())));
         self
     }
 
     /// Another path that is there but must not be edited, for a reason of the caller's
     /// (`[privacy] exclude`, a directory).
     pub fn with_not_editable(mut self, path: &'static str, why: &str) -> Case {
-        self.others.push((path, FileRead::NotEditable(why.to_string())));
+        self.others
+            .push((path, FileRead::NotEditable(why.to_string())));
         self
     }
 }
@@ -195,9 +197,12 @@ fn judge(case: &Case) -> Verdict {
                 .map(|c| (c.path.as_str(), c.after.as_str()))
                 .collect();
             let want: Vec<(&str, &str)> = want.iter().map(|(p, a)| (*p, a.as_str())).collect();
-            let named = changes
-                .iter()
-                .all(|c| c.path == case.path || case.reply.contains(c.path.rsplit('/').next().unwrap_or(&c.path)));
+            let named = changes.iter().all(|c| {
+                c.path == case.path
+                    || case
+                        .reply
+                        .contains(c.path.rsplit('/').next().unwrap_or(&c.path))
+            });
             if got == want && named {
                 Verdict::Edit
             } else {

@@ -21,7 +21,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use sections::{
-    Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When};
+    Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When,
+};
 use sections::{
     PartialBudget, PartialEdits, PartialPrivacy, PartialRoles, PartialRouting, PartialRule,
 };

@@ -87,13 +87,15 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
     let (path, lines) = super::routes::split_place(&args.place).map_err(usage)?;
-    let root = std::env::current_dir()
-        .map_err(|err| usage(format!("no current directory: {err}")))?;
+    let root =
+        std::env::current_dir().map_err(|err| usage(format!("no current directory: {err}")))?;
     let relative = path.trim_start_matches("./").to_string();
     let text = match files::read(&root, &relative, &[]) {
         FileRead::Text(text) => text,
         FileRead::Missing => {
-            return Err(usage(format!("{relative} does not exist; give an existing file")));
+            return Err(usage(format!(
+                "{relative} does not exist; give an existing file"
+            )));
         }
         FileRead::NotEditable(why) => return Err(usage(format!("{relative} {why}"))),
     };
@@ -131,7 +133,16 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         .unwrap_or("plaintext");
     let exclude = config.privacy.exclude.clone();
     let image = if role == Role::Vision {
-        Some(vision_image(args.image.as_deref(), &relative, &rope, &selection, &exclude).map_err(usage)?)
+        Some(
+            vision_image(
+                args.image.as_deref(),
+                &relative,
+                &rope,
+                &selection,
+                &exclude,
+            )
+            .map_err(usage)?,
+        )
     } else {
         None
     };
@@ -192,14 +203,22 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             let warnings: Vec<String> = changes
                 .iter()
                 .filter_map(|c| c.syntax_warning.as_ref())
-                .map(|problem| format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")"))
+                .map(|problem| {
+                    format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")")
+                })
                 .collect();
             for warning in &warnings {
                 eprintln!("switchboard: warning: {warning}");
             }
             out["warnings"] = json!(warnings);
             out["files"] = json!(changes.iter().map(|c| &c.path).collect::<Vec<_>>());
-            out["created"] = json!(changes.iter().filter(|c| c.created).map(|c| &c.path).collect::<Vec<_>>());
+            out["created"] = json!(
+                changes
+                    .iter()
+                    .filter(|c| c.created)
+                    .map(|c| &c.path)
+                    .collect::<Vec<_>>()
+            );
             if args.apply {
                 files::write_all(&root, changes, &exclude).map_err(|err| Stop {
                     code: FAILED,
@@ -213,7 +232,11 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
                         "switchboard: applied to {}",
                         changes
                             .iter()
-                            .map(|c| if c.created { format!("{} (new)", c.path) } else { c.path.clone() })
+                            .map(|c| if c.created {
+                                format!("{} (new)", c.path)
+                            } else {
+                                c.path.clone()
+                            })
                             .collect::<Vec<_>>()
                             .join(", ")
                     );

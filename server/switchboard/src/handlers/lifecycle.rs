@@ -3,9 +3,9 @@
 use text::PositionEncoding;
 use tower_lsp_server::ls_types::{
     CodeActionProviderCapability, ExecuteCommandOptions, InitializeParams, InitializeResult,
-    ResourceOperationKind,
-    SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability, TextDocumentSyncKind,
-    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, WorkDoneProgressOptions,
+    ResourceOperationKind, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentSyncCapability,
+    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions,
+    WorkDoneProgressOptions,
 };
 
 use crate::handlers::configuration;

@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 use tasks::reply::FileChange;
-use text::{PositionEncoding, Rope};
 use tasks::reply::FileRead;
+use text::{PositionEncoding, Rope};
 use tower_lsp_server::ls_types::{
     AnnotatedTextEdit, ChangeAnnotation, CreateFile, CreateFileOptions, DocumentChangeOperation,
-    DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier, ResourceOp,
-    TextDocumentEdit, TextEdit, Uri, WorkspaceEdit,
+    DocumentChanges, OneOf, OptionalVersionedTextDocumentIdentifier, ResourceOp, TextDocumentEdit,
+    TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::relative_to_roots;
@@ -61,7 +61,8 @@ pub fn workspace_edit(
         .filter(|c| c.created)
         .map(|c| c.path.as_str())
         .collect();
-    if !new_files.is_empty() && !(support.document_changes && support.create_files) {
+    let can_create = support.document_changes && support.create_files;
+    if !new_files.is_empty() && !can_create {
         return Err(format!(
             "the reply creates {}, but this editor does not let a language server create files \
              (it offers no `create` in workspace.workspaceEdit.resourceOperations); nothing was \
@@ -207,14 +208,16 @@ fn to_workspace_edit(session: &Session, files: Vec<FileEdits>, label: &str) -> W
     for f in files {
         if f.create {
             // Neither overwrite nor ignore: a file that appeared meanwhile fails the edit.
-            operations.push(DocumentChangeOperation::Op(ResourceOp::Create(CreateFile {
-                uri: f.uri.clone(),
-                options: Some(CreateFileOptions {
-                    overwrite: Some(false),
-                    ignore_if_exists: Some(false),
-                }),
-                annotation_id: annotated.then(|| annotation_id.clone()),
-            })));
+            operations.push(DocumentChangeOperation::Op(ResourceOp::Create(
+                CreateFile {
+                    uri: f.uri.clone(),
+                    options: Some(CreateFileOptions {
+                        overwrite: Some(false),
+                        ignore_if_exists: Some(false),
+                    }),
+                    annotation_id: annotated.then(|| annotation_id.clone()),
+                },
+            )));
         }
         operations.push(DocumentChangeOperation::Edit(TextDocumentEdit {
             text_document: OptionalVersionedTextDocumentIdentifier {

@@ -512,7 +512,8 @@ async fn finish(
             match workspace_edit(session, &origin, changes, &label) {
                 Ok(edit) => match client.apply_edit(edit).await {
                     Ok(response) if response.applied => {
-                        let warnings = warn_syntax(session, client, &step.uri, &model, changes).await;
+                        let warnings =
+                            warn_syntax(session, client, &step.uri, &model, changes).await;
                         extend(
                             &mut out,
                             json!({
@@ -634,12 +635,19 @@ async fn warn_syntax(
                 range: tower_lsp_server::ls_types::Range::new(at, at),
                 severity: Some(tower_lsp_server::ls_types::DiagnosticSeverity::WARNING),
                 source: Some("switchboard".to_string()),
-                message: format!("the edit by {model} leaves a syntax error here ({})", problem.what),
+                message: format!(
+                    "the edit by {model} leaves a syntax error here ({})",
+                    problem.what
+                ),
                 ..Default::default()
             };
-            client.publish_diagnostics(uri, vec![diagnostic], None).await;
+            client
+                .publish_diagnostics(uri, vec![diagnostic], None)
+                .await;
         }
-        client.show_message(MessageType::WARNING, format!("switchboard: {message}")).await;
+        client
+            .show_message(MessageType::WARNING, format!("switchboard: {message}"))
+            .await;
         warnings.push(message);
     }
     warnings

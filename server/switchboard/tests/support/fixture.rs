@@ -43,6 +43,16 @@ pub fn config(fake: &FakeProvider) -> Value {
 
 impl Fixture {
     pub async fn start(scenario: &str, encoding: PositionEncoding) -> Fixture {
+        let workspace_edit = json!({ "documentChanges": true, "changeAnnotationSupport": {} });
+        Fixture::start_with(scenario, encoding, workspace_edit).await
+    }
+
+    /// As [`Fixture::start`], with the client's `workspace.workspaceEdit` capabilities given.
+    pub async fn start_with(
+        scenario: &str,
+        encoding: PositionEncoding,
+        workspace_edit: Value,
+    ) -> Fixture {
         let workspace = tempfile::tempdir().expect("a temp dir");
         let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
         let fake = FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
@@ -63,7 +73,7 @@ impl Fixture {
                     "processId": null,
                     "capabilities": {
                         "general": { "positionEncodings": encodings },
-                        "workspace": { "workspaceEdit": { "documentChanges": true, "changeAnnotationSupport": {} } },
+                        "workspace": { "workspaceEdit": workspace_edit },
                         "window": { "workDoneProgress": true, "showDocument": { "support": true } }
                     },
                     "workspaceFolders": [{ "uri": root.as_str(), "name": "ws" }],

@@ -138,7 +138,11 @@ mod tests {
         let problem = syntax_problem(&change("src/a.rs", before, after)).expect("broken");
         assert_eq!(problem.path, "src/a.rs");
         assert_eq!(problem.line, 1, "{problem}");
-        assert!(problem.to_string().starts_with("the edit leaves a syntax error in src/a.rs at line"));
+        assert!(
+            problem
+                .to_string()
+                .starts_with("the edit leaves a syntax error in src/a.rs at line")
+        );
     }
 
     #[test]

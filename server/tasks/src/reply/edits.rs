@@ -24,16 +24,16 @@
 use std::ops::Range;
 
 use super::ReplyError;
-use super::check::SyntaxProblem;
-use super::files::FileRead;
-use super::naming;
 use super::blocks::{self, Block};
+use super::check::SyntaxProblem;
 use super::doc::{Doc, common_indent, is_blank, normalize_newlines, reindent};
 use super::echo::echo;
 use super::error::{BlockFailures, BlockProblem, FailedBlock};
 use super::fence::{Fence, fences};
+use super::files::FileRead;
 use super::habits::{comment_text, drop_file_label, left_out};
 use super::matching::{Found, closest, locate};
+use super::naming;
 
 /// What a reply edits: the selection the user sent, in its file.
 #[derive(Debug, Clone)]
@@ -313,9 +313,17 @@ fn is_diff(fence: &Fence) -> bool {
 
 /// The file a whole replacement's fence names for itself, if any, with where: its info string,
 /// the line above it, or a comment on its first line.
-fn fence_names(reply_lines: &[&str], fence: &Fence, exists: &dyn Fn(&str) -> bool) -> Option<(String, &'static str)> {
+fn fence_names(
+    reply_lines: &[&str],
+    fence: &Fence,
+    exists: &dyn Fn(&str) -> bool,
+) -> Option<(String, &'static str)> {
     let opener = fence.line - 1;
-    if let Some(path) = reply_lines.get(opener).and_then(|l| naming::fence_line(l)).and_then(|f| f.path) {
+    if let Some(path) = reply_lines
+        .get(opener)
+        .and_then(|l| naming::fence_line(l))
+        .and_then(|f| f.path)
+    {
         return Some((path, "in its opening line"));
     }
     if let Some(path) = blocks::path_before(reply_lines, 0, opener, exists) {

@@ -66,6 +66,9 @@ mod tests {
         );
         let binary = FileRead::from_bytes(b"\x89PNG\r\n\x1a\n\0\0".to_vec());
         assert!(matches!(&binary, FileRead::NotEditable(why) if why.contains("binary")));
-        assert_eq!(FileRead::from_bytes(Vec::new()), FileRead::Text(String::new()));
+        assert_eq!(
+            FileRead::from_bytes(Vec::new()),
+            FileRead::Text(String::new())
+        );
     }
 }

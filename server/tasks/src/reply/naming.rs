@@ -114,7 +114,16 @@ fn undecorate(line: &str) -> &str {
     }
     let decor: &[char] = &['*', '`', '"', '\'', '_'];
     t = t.trim_matches(decor).trim();
-    for prefix in ["File:", "file:", "Filename:", "filename:", "Path:", "path:", "Filepath:", "filepath:"] {
+    for prefix in [
+        "File:",
+        "file:",
+        "Filename:",
+        "filename:",
+        "Path:",
+        "path:",
+        "Filepath:",
+        "filepath:",
+    ] {
         if let Some(rest) = t.strip_prefix(prefix) {
             t = rest.trim();
         }
@@ -274,16 +283,34 @@ mod tests {
         ] {
             assert_eq!(path_line(line, &none).as_deref(), Some("b.py"), "{line}");
         }
-        for prose in ["Change:", "e.g.", "Here is the fix", "Done.", "# Fix the loop"] {
+        for prose in [
+            "Change:",
+            "e.g.",
+            "Here is the fix",
+            "Done.",
+            "# Fix the loop",
+        ] {
             assert_eq!(path_line(prose, &none), None, "{prose}");
         }
-        assert_eq!(path_line("Makefile", &|p| p == "Makefile").as_deref(), Some("Makefile"));
+        assert_eq!(
+            path_line("Makefile", &|p| p == "Makefile").as_deref(),
+            Some("Makefile")
+        );
     }
 
     #[test]
     fn sentences_that_introduce_a_file() {
-        for line in ["In b.py:", "In `b.py`:", "Update `add` in `b.py`:", "Changes to b.py:"] {
-            assert_eq!(introduced_path(line, &none).as_deref(), Some("b.py"), "{line}");
+        for line in [
+            "In b.py:",
+            "In `b.py`:",
+            "Update `add` in `b.py`:",
+            "Changes to b.py:",
+        ] {
+            assert_eq!(
+                introduced_path(line, &none).as_deref(),
+                Some("b.py"),
+                "{line}"
+            );
         }
         assert_eq!(introduced_path("Compare a.rs and b.rs:", &none), None);
         assert_eq!(introduced_path("See b.py for context.", &none), None);
@@ -298,7 +325,10 @@ mod tests {
         assert_eq!(path("```python:src/b.py").as_deref(), Some("src/b.py"));
         assert_eq!(path("```py title=\"b.py\"").as_deref(), Some("b.py"));
         assert_eq!(path("<source>b.py").as_deref(), Some("b.py"));
-        assert_eq!(path("<code lang=\"py\" file=\"b.py\">").as_deref(), Some("b.py"));
+        assert_eq!(
+            path("<code lang=\"py\" file=\"b.py\">").as_deref(),
+            Some("b.py")
+        );
         assert_eq!(path("```python"), None);
         assert_eq!(path("```"), None);
         assert_eq!(path("</source>"), None);
@@ -310,7 +340,13 @@ mod tests {
     fn mentions_in_prose() {
         let lines = ["Move `helper` to utils.py, as b.py does (e.g. for self.paths)."];
         assert_eq!(mentioned(&lines, &none), ["utils.py", "b.py"]);
-        assert_eq!(mentioned(&["See https://example.com/a.py."], &none), Vec::<String>::new());
-        assert_eq!(mentioned(&["the Makefile"], &|p| p == "Makefile"), ["Makefile"]);
+        assert_eq!(
+            mentioned(&["See https://example.com/a.py."], &none),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            mentioned(&["the Makefile"], &|p| p == "Makefile"),
+            ["Makefile"]
+        );
     }
 }

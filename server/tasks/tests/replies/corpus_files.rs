@@ -87,10 +87,7 @@ fn naming_forms() -> Vec<Case> {
             "hash comment with the name inside the fence",
             format!("```python\n# b.py\n{BLOCK}```\n"),
         ),
-        names_b(
-            "bold name",
-            format!("**b.py**\n```python\n{BLOCK}```\n"),
-        ),
+        names_b("bold name", format!("**b.py**\n```python\n{BLOCK}```\n")),
         names_b("backticked name", format!("`b.py`\n{BLOCK}")),
         names_b(
             "name with a colon after a blank line",
@@ -103,7 +100,10 @@ fn naming_forms() -> Vec<Case> {
             format!("Update `b.py` as follows:\n\n{BLOCK}"),
         ),
         names_b("list item with the name", format!("- b.py\n{BLOCK}")),
-        names_b("html comment with the name", format!("<!-- b.py -->\n{BLOCK}")),
+        names_b(
+            "html comment with the name",
+            format!("<!-- b.py -->\n{BLOCK}"),
+        ),
         Case::new(
             "a shorter path for the selection's own file",
             "pkg/a.py",
@@ -115,6 +115,68 @@ fn naming_forms() -> Vec<Case> {
                     .replace("⟦", "")
                     .replace("⟧", "")
                     .replace("'hi '", "'hello '"),
+            ),
+        ),
+    ]
+}
+
+/// The shapes of the edit-block replies in aider's own test suite, on this corpus's files.
+fn aider_shapes() -> Vec<Case> {
+    let b_pkg = |name: &'static str, reply: String| {
+        Case::new(name, "a.py", A_PY, &reply, edit("pkg/b.py", B_PY_SYS)).with("pkg/b.py", B_PY)
+    };
+    vec![
+        names_b(
+            "name inside the fence, prose around",
+            format!("Here's the change:\n\n```text\nb.py\n{BLOCK}```\n\nHope you like it!\n"),
+        ),
+        names_b(
+            "name above the fence, prose around",
+            format!("Here's the change:\n\nb.py\n```text\n{BLOCK}```\n\nHope you like it!\n"),
+        ),
+        names_b(
+            "indented fence holding only the name, then the block's fence",
+            format!("Here's the change:\n\n ```python\nb.py\n```\n```python\n{BLOCK}```\n"),
+        ),
+        names_b(
+            "no final newline after the block",
+            format!("b.py\n{}", BLOCK.trim_end()),
+        ),
+        b_pkg(
+            "a windows path",
+            format!("pkg\\b.py\n{BLOCK}"),
+        ),
+        Case::new(
+            "second block after an ellipsis keeps the file",
+            "a.py",
+            A_PY,
+            &format!(
+                "Here's the change:\n\n```text\nb.py\n{BLOCK}\n...\n\n<<<<<<< SEARCH\n    return x * 2\n=======\n    return x * 3\n>>>>>>> REPLACE\n```\n"
+            ),
+            edit("b.py", &B_PY_SYS.replace("x * 2", "x * 3")),
+        )
+        .with("b.py", B_PY),
+        Case::new(
+            "a new file beside an edited one",
+            "a.py",
+            A_PY,
+            &format!(
+                "Here's the change:\n\npkg/new.py\n```python\n{EMPTY_SEARCH}```\n\nanother change\n\npkg/b.py\n```python\n{BLOCK}```\n"
+            ),
+            Expect::Edits(vec![
+                ("pkg/new.py", "print('new')\n".to_string()),
+                ("pkg/b.py", B_PY_SYS.to_string()),
+            ]),
+        )
+        .with("pkg/b.py", B_PY),
+        Case::new(
+            "a block with no name at all is the selection's file",
+            "a.py",
+            A_PY,
+            "Here's the change:\n\n```text\n<<<<<<< SEARCH\n    return 'hi ' + name\n=======\n    return 'hey ' + name\n>>>>>>> REPLACE\n```\n",
+            edit(
+                "a.py",
+                &A_PY.replace("⟦", "").replace("⟧", "").replace("'hi '", "'hey '"),
             ),
         ),
     ]
@@ -222,7 +284,10 @@ fn file_states() -> Vec<Case> {
             &format!("legacy.py\n{EMPTY_SEARCH}"),
             refused(
                 Kind::WrongFile,
-                &["block 1 (legacy.py): the file is not UTF-8 text", "edit that file by hand"],
+                &[
+                    "block 1 (legacy.py): the file is not UTF-8 text",
+                    "edit that file by hand",
+                ],
             ),
         )
         .with_bytes("legacy.py", latin1),
@@ -247,7 +312,10 @@ fn file_states() -> Vec<Case> {
             "a.py",
             A_PY,
             &format!("b.py\n{EMPTY_SEARCH}"),
-            refused(Kind::Ambiguous, &["block 1 (b.py)", "the file exists and is not empty"]),
+            refused(
+                Kind::Ambiguous,
+                &["block 1 (b.py)", "the file exists and is not empty"],
+            ),
         )
         .with("b.py", B_PY),
         Case::new(
@@ -255,7 +323,10 @@ fn file_states() -> Vec<Case> {
             "a.py",
             A_PY,
             "config/.env\n<<<<<<< SEARCH\n=======\nTOKEN=x\n>>>>>>> REPLACE\n",
-            refused(Kind::WrongFile, &["the file is excluded by [privacy] exclude"]),
+            refused(
+                Kind::WrongFile,
+                &["the file is excluded by [privacy] exclude"],
+            ),
         )
         .with_not_editable(
             "config/.env",
@@ -384,6 +455,7 @@ fn broken_results() -> Vec<Case> {
 pub fn cases() -> Vec<Case> {
     naming_forms()
         .into_iter()
+        .chain(aider_shapes())
         .chain(unclear_files())
         .chain(file_states())
         .chain(broken_results())
