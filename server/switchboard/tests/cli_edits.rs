@@ -72,6 +72,16 @@ text = "notes.py\n<<<<<<< SEARCH\n=======\nprint('new')\n>>>>>>> REPLACE\n"
 
 [[reply]]
 model = "m-coder"
+contains = "case:broken"
+text = "```python\ndef add(a, b):\n    return (a + b\n```\n"
+
+[[reply]]
+model = "m-coder"
+contains = "leaves a syntax error"
+text = "```python\ndef add(a, b):\n    return (a + b\n```\n"
+
+[[reply]]
+model = "m-coder"
 contains = "case:create-empty"
 text = "pkg/__init__.py\n<<<<<<< SEARCH\n=======\nprint('new')\n>>>>>>> REPLACE\n"
 "#;
@@ -234,4 +244,56 @@ async fn a_range_past_the_end_is_refused_with_the_real_line_count() {
     });
     assert_eq!(last.code, Some(0), "{}", last.stderr);
     assert_eq!(fake.requests().len(), 1, "refused ranges sent nothing");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_that_does_not_parse_follows_on_syntax_error() {
+    let (fake, sandbox) = setup().await;
+    let config = std::fs::read_to_string(sandbox.path().join(".switchboard.toml")).expect("config");
+    let policy = |value: &str| {
+        sandbox.write(
+            ".switchboard.toml",
+            &format!("{config}\n[edits]\non_syntax_error = \"{value}\"\n"),
+        );
+    };
+
+    // The default asks once more (the same broken answer comes back), then refuses.
+    let retried = run(&sandbox, "broken", &["--apply", "--json"]);
+    assert_eq!(retried.code, Some(1), "{}", retried.stderr);
+    let out: Value = serde_json::from_str(&retried.stdout).expect("json");
+    assert_eq!(out["outcome"], "refused");
+    assert!(
+        out["message"].as_str().is_some_and(|m| m.contains("syntax error in calc.py at line 2")),
+        "{out}"
+    );
+    assert_eq!(fake.requests().len(), 2, "the call and one retry");
+    assert_eq!(read(&sandbox, "calc.py"), CALC.as_bytes());
+    let trace_id = out["trace_id"].as_str().expect("a trace id").to_string();
+    let trace = tokio::task::block_in_place(|| sandbox.run(&["trace", &trace_id]));
+    assert!(
+        trace.stdout.contains("syntax_check") && trace.stdout.contains("refused for a syntax error"),
+        "{}",
+        trace.stdout
+    );
+
+    policy("refuse");
+    let refused = run(&sandbox, "broken", &["--apply"]);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert_eq!(fake.requests().len(), 3, "no retry");
+    assert_eq!(read(&sandbox, "calc.py"), CALC.as_bytes());
+
+    policy("apply");
+    let applied = run(&sandbox, "broken", &["--apply"]);
+    assert_eq!(applied.code, Some(0), "{}", applied.stderr);
+    assert!(
+        applied.stderr.contains("warning: the edit leaves a syntax error in calc.py at line 2"),
+        "{}",
+        applied.stderr
+    );
+    assert!(String::from_utf8_lossy(&read(&sandbox, "calc.py")).contains("return (a + b\n"));
+
+    policy("maybe");
+    let bad = tokio::task::block_in_place(|| sandbox.run(&["check"]));
+    assert_eq!(bad.code, Some(2));
+    assert!(bad.stderr.contains("on_syntax_error is \"retry\""), "{}", bad.stderr);
 }

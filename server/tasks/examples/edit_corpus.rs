@@ -105,7 +105,11 @@ fn main() {
         if let Some(after) = broken_edit(text, lang) {
             broken += 1;
             let change = FileChange::edit(relative.to_string(), text.clone(), after);
-            broken_caught += usize::from(syntax_problem(&change).is_some());
+            let caught = syntax_problem(&change).is_some();
+            broken_caught += usize::from(caught);
+            if !caught && std::env::var_os("EDIT_CORPUS_VERBOSE").is_some() {
+                eprintln!("missed: {relative}");
+            }
         }
     }
     println!("{} files", files.len());
