@@ -263,7 +263,9 @@ async fn a_result_that_does_not_parse_follows_on_syntax_error() {
     let out: Value = serde_json::from_str(&retried.stdout).expect("json");
     assert_eq!(out["outcome"], "refused");
     assert!(
-        out["message"].as_str().is_some_and(|m| m.contains("syntax error in calc.py at line 2")),
+        out["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("syntax error in calc.py at line 2")),
         "{out}"
     );
     assert_eq!(fake.requests().len(), 2, "the call and one retry");
@@ -271,7 +273,8 @@ async fn a_result_that_does_not_parse_follows_on_syntax_error() {
     let trace_id = out["trace_id"].as_str().expect("a trace id").to_string();
     let trace = tokio::task::block_in_place(|| sandbox.run(&["trace", &trace_id]));
     assert!(
-        trace.stdout.contains("syntax_check") && trace.stdout.contains("refused for a syntax error"),
+        trace.stdout.contains("syntax_check")
+            && trace.stdout.contains("refused for a syntax error"),
         "{}",
         trace.stdout
     );
@@ -286,7 +289,9 @@ async fn a_result_that_does_not_parse_follows_on_syntax_error() {
     let applied = run(&sandbox, "broken", &["--apply"]);
     assert_eq!(applied.code, Some(0), "{}", applied.stderr);
     assert!(
-        applied.stderr.contains("warning: the edit leaves a syntax error in calc.py at line 2"),
+        applied
+            .stderr
+            .contains("warning: the edit leaves a syntax error in calc.py at line 2"),
         "{}",
         applied.stderr
     );
@@ -295,5 +300,9 @@ async fn a_result_that_does_not_parse_follows_on_syntax_error() {
     policy("maybe");
     let bad = tokio::task::block_in_place(|| sandbox.run(&["check"]));
     assert_eq!(bad.code, Some(2));
-    assert!(bad.stderr.contains("on_syntax_error is \"retry\""), "{}", bad.stderr);
+    assert!(
+        bad.stderr.contains("on_syntax_error is \"retry\""),
+        "{}",
+        bad.stderr
+    );
 }

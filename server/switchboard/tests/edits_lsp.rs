@@ -23,20 +23,22 @@ fn without_create() -> Value {
     json!({ "documentChanges": true, "changeAnnotationSupport": {} })
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_new_file_is_created_then_edited_where_the_editor_offers_it() {
-    let mut f = Fixture::start_with(
-        &reply("m-coder", WITH_NEW_FILE, ""),
-        PositionEncoding::Utf16,
-        with_create(),
-    )
-    .await;
+/// A fixture whose `calc.py` is open (and on disk), with an implement of `add` started and its
+/// progress accepted.
+async fn implement_add(scenario: &str, workspace_edit: Value) -> (Fixture, String) {
+    let mut f = Fixture::start_with(scenario, PositionEncoding::Utf16, workspace_edit).await;
     let uri = f.uri("calc.py");
     f.write("calc.py", CALC);
     f.server.open(&uri, "python", CALC).await;
     f.command("switchboard.implement", &uri, (0, 0, 2, 0), None)
         .await;
     f.accept_progress().await;
+    (f, uri)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_file_is_created_then_edited_where_the_editor_offers_it() {
+    let (mut f, uri) = implement_add(&reply("m-coder", WITH_NEW_FILE, ""), with_create()).await;
     let (id, params) = f.server.server_request("workspace/applyEdit").await;
     let changes = params["edit"]["documentChanges"]
         .as_array()
@@ -72,18 +74,7 @@ async fn a_new_file_is_created_then_edited_where_the_editor_offers_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_new_file_is_refused_with_a_reason_where_the_editor_cannot_create_it() {
-    let mut f = Fixture::start_with(
-        &reply("m-coder", WITH_NEW_FILE, ""),
-        PositionEncoding::Utf16,
-        without_create(),
-    )
-    .await;
-    let uri = f.uri("calc.py");
-    f.write("calc.py", CALC);
-    f.server.open(&uri, "python", CALC).await;
-    f.command("switchboard.implement", &uri, (0, 0, 2, 0), None)
-        .await;
-    f.accept_progress().await;
+    let (mut f, uri) = implement_add(&reply("m-coder", WITH_NEW_FILE, ""), without_create()).await;
     // No workspace/applyEdit: the message comes first, then the end of the job.
     let shown = f.server.notification("window/showMessage").await;
     let message = shown["message"].as_str().unwrap_or_default().to_string();
@@ -110,13 +101,7 @@ async fn a_broken_result_is_asked_for_once_more_then_refused() {
         reply("m-coder", broken, "contains = \"leaves a syntax error\""),
         reply("m-coder", broken, "")
     );
-    let mut f = Fixture::start(&scenario, PositionEncoding::Utf16).await;
-    let uri = f.uri("calc.py");
-    f.write("calc.py", CALC);
-    f.server.open(&uri, "python", CALC).await;
-    f.command("switchboard.implement", &uri, (0, 0, 2, 0), None)
-        .await;
-    f.accept_progress().await;
+    let (mut f, uri) = implement_add(&scenario, without_create()).await;
     let shown = f.server.notification("window/showMessage").await;
     let message = shown["message"].as_str().unwrap_or_default().to_string();
     assert!(
@@ -150,14 +135,8 @@ async fn a_broken_result_fixed_on_the_retry_is_applied() {
         reply("m-coder", fixed, "contains = \"leaves a syntax error\""),
         reply("m-coder", broken, "")
     );
-    let mut f = Fixture::start(&scenario, PositionEncoding::Utf16).await;
-    let uri = f.uri("calc.py");
-    f.write("calc.py", CALC);
-    f.server.open(&uri, "python", CALC).await;
+    let (mut f, uri) = implement_add(&scenario, without_create()).await;
     let mut doc = text::TextDocument::new(CALC, 0);
-    f.command("switchboard.implement", &uri, (0, 0, 2, 0), None)
-        .await;
-    f.accept_progress().await;
     f.apply_edit(&mut [(&uri, &mut doc)]).await;
     let finished = f.finished().await;
     assert_eq!(finished["outcome"], "applied", "{finished}");
