@@ -29,7 +29,7 @@ pub fn read(root: &Path, relative: &str, exclude: &[String]) -> FileRead {
     match fs::metadata(&path) {
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return FileRead::Missing,
         Err(err) => return FileRead::NotEditable(format!("cannot be read ({err})")),
-        Ok(meta) if meta.is_dir() => return FileRead::NotEditable("is a directory".to_string()),
+        Ok(meta) if meta.is_dir() => return FileRead::Directory,
         Ok(meta) if !meta.is_file() => {
             return FileRead::NotEditable("is not a regular file".to_string());
         }
@@ -109,19 +109,22 @@ pub fn write_all(
     };
     let mut written = Vec::new();
     for (staged, change) in staged.into_iter().zip(changes) {
-        // A rename within one directory replaces the file in one step.
-        staged
-            .temp
-            .persist(&staged.path)
-            .map_err(|err| WriteError {
-                path: change.path.clone(),
-                why: format!(
-                    "cannot be renamed into place ({}); {} of the {} files were written before it",
-                    err.error,
-                    written.len(),
-                    changes.len()
-                ),
-            })?;
+        // A rename within one directory replaces the file in one step; a new file never
+        // replaces one that appeared since it was staged.
+        let persisted = if change.created {
+            staged.temp.persist_noclobber(&staged.path)
+        } else {
+            staged.temp.persist(&staged.path)
+        };
+        persisted.map_err(|err| WriteError {
+            path: change.path.clone(),
+            why: format!(
+                "cannot be renamed into place ({}); {} of the {} files were written before it",
+                err.error,
+                written.len(),
+                changes.len()
+            ),
+        })?;
         written.push(staged.path);
     }
     Ok(written)
@@ -144,6 +147,7 @@ fn stage(
             (FileRead::Missing, true) => {}
             (FileRead::Text(text), false) if *text == change.before => {}
             (FileRead::NotEditable(why), _) => return Err(fail(format!("the file {why}"))),
+            (FileRead::Directory, _) => return Err(fail("is a directory".to_string())),
             (FileRead::Missing, false) => {
                 return Err(fail("was deleted since the model read it".to_string()));
             }
@@ -152,7 +156,14 @@ fn stage(
                 return Err(fail("changed since the model read it".to_string()));
             }
         }
+        // A symbolic link inside the workspace is edited through: its target gets the text,
+        // and the link stays a link.
         let path = root.join(&change.path);
+        let path = if change.created {
+            path
+        } else {
+            fs::canonicalize(&path).unwrap_or(path)
+        };
         let parent = path
             .parent()
             .ok_or_else(|| fail("has no parent directory".to_string()))?
@@ -163,15 +174,21 @@ fn stage(
                 parent.display()
             ))
         })?;
-        let mut temp = tempfile::NamedTempFile::new_in(&parent)
+        // Named so that one left by a killed process is recognisable.
+        let mut temp = tempfile::Builder::new()
+            .prefix(".switchboard-")
+            .tempfile_in(&parent)
             .map_err(|err| fail(format!("cannot be staged ({err})")))?;
         temp.write_all(change.after.as_bytes())
             .and_then(|()| temp.as_file().sync_all())
             .map_err(|err| fail(format!("cannot be staged ({err})")))?;
-        // The new text keeps the old file's permissions (an executable script stays one).
-        if let Ok(meta) = fs::metadata(&path) {
-            let _ = fs::set_permissions(temp.path(), meta.permissions());
-        }
+        // The new text keeps the old file's permissions (an executable script stays one); a new
+        // file gets the usual rw-r--r--, not the temporary file's owner-only mode.
+        let permissions = match fs::metadata(&path) {
+            Ok(meta) => meta.permissions(),
+            Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+        };
+        let _ = fs::set_permissions(temp.path(), permissions);
         staged.push(Staged { temp, path });
     }
     Ok(staged)
@@ -216,9 +233,9 @@ mod tests {
         );
         assert_eq!(read(root, "gone.py", &exclude), FileRead::Missing);
         assert_eq!(read(root, "new/dir/x.py", &exclude), FileRead::Missing);
+        assert_eq!(read(root, "pkg", &exclude), FileRead::Directory);
         for (path, why) in [
             ("latin.py", "not UTF-8"),
-            ("pkg", "directory"),
             (".env", "excluded"),
             ("../a.py", "outside the workspace"),
         ] {
@@ -234,6 +251,26 @@ mod tests {
             read(root, "link/new.py", &exclude),
             FileRead::NotEditable(w) if w.contains("symbolic link")
         ));
+    }
+
+    #[test]
+    fn a_link_inside_the_workspace_is_edited_through() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let root = dir.path();
+        fs::write(root.join("real.py"), "x = 1\n").expect("writable");
+        std::os::unix::fs::symlink(root.join("real.py"), root.join("link.py")).expect("a link");
+        let change = change("link.py", "x = 1\n", "x = 2\n", false);
+        write_all(root, &[change], &[]).expect("written");
+        assert_eq!(
+            fs::read_to_string(root.join("real.py")).expect("real"),
+            "x = 2\n"
+        );
+        assert!(
+            fs::symlink_metadata(root.join("link.py"))
+                .expect("link")
+                .file_type()
+                .is_symlink()
+        );
     }
 
     #[test]
@@ -269,6 +306,12 @@ mod tests {
 
         let written = write_all(root, &[good, new], &[]).expect("written");
         assert_eq!(written.len(), 2);
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &fs::metadata(root.join("pkg/sub/new.py"))
+                .expect("written")
+                .permissions(),
+        );
+        assert_eq!(mode & 0o777, 0o644);
         assert_eq!(
             fs::read_to_string(root.join("a.py")).expect("a.py"),
             "x = 2\n"

@@ -380,22 +380,23 @@ pub fn checked(
     mut changes: Vec<FileChange>,
 ) -> Result<Vec<FileChange>, ReplyError> {
     let policy = caller.config().edits.on_syntax_error;
-    let found = changes
+    let found: Vec<(usize, SyntaxProblem)> = changes
         .iter()
         .enumerate()
-        .find_map(|(i, change)| reply::syntax_problem(change).map(|problem| (i, problem)));
-    let outcome = match (&found, policy) {
-        (None, _) => "parses",
-        (Some(_), OnSyntaxError::Apply) => "applied with a syntax error",
-        (Some(_), _) => "refused for a syntax error",
+        .filter_map(|(i, change)| reply::syntax_problem(change).map(|problem| (i, problem)))
+        .collect();
+    let outcome = match (found.is_empty(), policy) {
+        (true, _) => "parses",
+        (false, OnSyntaxError::Apply) => "applied with a syntax error",
+        (false, _) => "refused for a syntax error",
     };
     if let Ok(ledger) = caller.ledger() {
         let detail = serde_json::json!({
             "outcome": outcome,
             "files": changes.iter().map(|c| &c.path).collect::<Vec<_>>(),
-            "error": found.as_ref().map(|(_, p)| serde_json::json!({
+            "errors": found.iter().map(|(_, p)| serde_json::json!({
                 "path": p.path, "line": p.line, "what": p.what,
-            })),
+            })).collect::<Vec<_>>(),
         });
         if let Err(err) =
             ledger.record_trace_detail(trace_id, "syntax_check", &detail, jiff::Timestamp::now())
@@ -403,13 +404,15 @@ pub fn checked(
             tracing::warn!("cannot record the syntax check in the trace: {err}");
         }
     }
-    match found {
-        None => Ok(changes),
-        Some((i, problem)) if policy == OnSyntaxError::Apply => {
+    if policy == OnSyntaxError::Apply {
+        for (i, problem) in found {
             changes[i].syntax_warning = Some(problem);
-            Ok(changes)
         }
-        Some((_, problem)) => Err(ReplyError::Broken { problem, changes }),
+        return Ok(changes);
+    }
+    match found.into_iter().next() {
+        None => Ok(changes),
+        Some((_, problem)) => Err(ReplyError::Broken { problem }),
     }
 }
 

@@ -62,6 +62,12 @@ impl Case {
         self
     }
 
+    /// A directory of the workspace.
+    pub fn with_dir(mut self, path: &'static str) -> Case {
+        self.others.push((path, FileRead::Directory));
+        self
+    }
+
     /// Another path that is there but must not be edited, for a reason of the caller's
     /// (`[privacy] exclude`, a directory).
     pub fn with_not_editable(mut self, path: &'static str, why: &str) -> Case {
@@ -142,7 +148,7 @@ pub fn run(case: &Case) -> Result<Vec<FileChange>, ReplyError> {
     // The check every caller runs before applying (`tasks::job::checked`), with its default
     // policy: a result that leaves a new syntax error is not applied.
     if let Some(problem) = changes.iter().find_map(syntax_problem) {
-        return Err(ReplyError::Broken { problem, changes });
+        return Err(ReplyError::Broken { problem });
     }
     Ok(changes)
 }
@@ -183,7 +189,7 @@ fn judge(case: &Case) -> Verdict {
             let destroys = match &given {
                 FileRead::Text(t) => c.before != *t || (c.created && !t.trim().is_empty()),
                 FileRead::Missing => !c.created || !c.before.is_empty(),
-                FileRead::NotEditable(_) => true,
+                FileRead::NotEditable(_) | FileRead::Directory => true,
             };
             if destroys {
                 return Verdict::Lost(format!("{} held {given:?}, got {c:#?}", c.path));

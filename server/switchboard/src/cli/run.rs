@@ -98,6 +98,9 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             )));
         }
         FileRead::NotEditable(why) => return Err(usage(format!("{relative} {why}"))),
+        FileRead::Directory => {
+            return Err(usage(format!("{relative} is a directory; give a file")));
+        }
     };
     let (runtime, config) = runtime_and_config(args.config.as_deref()).map_err(|_| Stop {
         code: USAGE,

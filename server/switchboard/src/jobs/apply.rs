@@ -160,6 +160,12 @@ fn edits_for_other(
     match (&now, change.created) {
         (FileRead::Missing, true) => {}
         (FileRead::Text(text), false) if *text == change.before => {}
+        (FileRead::Directory, _) => {
+            return Err(format!(
+                "the reply edits {}, which is a directory; nothing was applied",
+                change.path
+            ));
+        }
         (FileRead::NotEditable(why), _) => {
             return Err(format!(
                 "the reply edits {}, but the file {why}; nothing was applied",

@@ -611,6 +611,10 @@ async fn finish(
 
 /// Under `[edits] on_syntax_error = "apply"`: a warning diagnostic at each syntax error an
 /// applied edit left, in the file it is in. Returns the warnings, for `switchboard/finished`.
+///
+/// FIXME: the warning is published on its own, so it replaces the file's review findings until
+/// they are next refreshed, and it does not move with later typing; it belongs in the
+/// findings store beside them.
 async fn warn_syntax(
     session: &Session,
     client: &Client,
@@ -698,9 +702,11 @@ fn root_of(session: &Session, uri: &Uri) -> Option<PathBuf> {
 /// what is on disk (see [`files::read`]); never a file outside the folder or excluded by
 /// `[privacy]`.
 pub fn read_workspace_file(session: &Session, root: Option<&Path>, relative: &str) -> FileRead {
-    let outside = || FileRead::NotEditable("lies outside the workspace folders".to_string());
+    // Without a folder nothing is there to read; an edit of another file is refused where it
+    // would be applied ("no workspace folder is open"). Answering "not editable" here would
+    // make every word of a reply read as the name of an existing file.
     let Some(root) = root else {
-        return outside();
+        return FileRead::Missing;
     };
     let exclude = session
         .caller()

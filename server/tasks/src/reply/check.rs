@@ -91,16 +91,16 @@ pub fn syntax_problem(change: &FileChange) -> Option<SyntaxProblem> {
             .any(|e| *e.rows.start() == start && *e.rows.end() == end)
     };
     let spot = after.errors().into_iter().find(|spot| !inherited(spot))?;
+    // Rows as tree-sitter counts them: at `\n` only (ropey also breaks at a lone `\r`).
     let row = *spot.rows.start();
-    let line_text = if row < after_rope.len_lines() {
-        after_rope.line(row).to_string()
-    } else {
-        String::new()
-    };
+    let line_text = change.after.split('\n').nth(row).unwrap_or_default();
     let what = match &spot.missing {
         Some(kind) => format!("a `{kind}` is missing"),
         None => {
-            let text: String = change.after[spot.bytes.clone()]
+            let text: String = change
+                .after
+                .get(spot.bytes.clone())
+                .unwrap_or_default()
                 .lines()
                 .map(str::trim)
                 .find(|l| !l.is_empty())

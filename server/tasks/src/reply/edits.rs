@@ -204,6 +204,10 @@ fn apply_blocks(
                     FileRead::Text(text) => (text, Holds::Text),
                     FileRead::Missing => (String::new(), Holds::Nothing),
                     FileRead::NotEditable(why) => (String::new(), Holds::NotEditable(why)),
+                    FileRead::Directory => (
+                        String::new(),
+                        Holds::NotEditable("is a directory".to_string()),
+                    ),
                 };
                 targets.push(Target {
                     path: path.clone(),
@@ -391,6 +395,24 @@ fn replace_selection(
                 ),
             });
         }
+    }
+    // The prose before the block naming another file: the block may well be that file's, and
+    // replacing the selection with it would be the wrong edit.
+    let others: Vec<String> = naming::mentioned(&reply_lines[..fence.line - 1], exists)
+        .iter()
+        .filter_map(|m| resolve(m, &own, exists))
+        .filter(|m| *m != own)
+        .collect();
+    if !others.is_empty() {
+        return Err(ReplyError::Malformed {
+            detail: format!(
+                "the text before the code block at line {} names {}, so whether the block is \
+                 for {own} is unclear, and it was not applied: ask the model for SEARCH/REPLACE \
+                 blocks, each with its file's path on the line above it",
+                fence.line,
+                others.join(", ")
+            ),
+        });
     }
     let selected = &text[selection.clone()];
     let body: Vec<String> = fence.body.lines().map(str::to_string).collect();

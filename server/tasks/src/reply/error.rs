@@ -79,8 +79,6 @@ pub enum ReplyError {
     Broken {
         /// The first new error.
         problem: SyntaxProblem,
-        /// What the edit would change, for `[edits] on_syntax_error = "apply"`.
-        changes: Vec<FileChange>,
     },
     /// A review reply without a json block or a bare json array.
     #[error(

@@ -11,6 +11,8 @@ pub enum FileRead {
     Text(String),
     /// Nothing is there.
     Missing,
+    /// A directory: no file of that name, and nothing an edit may write over.
+    Directory,
     /// Something is there that switchboard does not edit; the reason reads after "the file ",
     /// e.g. "is not UTF-8 text (it may be latin-1)".
     NotEditable(String),
@@ -39,13 +41,14 @@ impl FileRead {
     pub fn text(self) -> Option<String> {
         match self {
             FileRead::Text(text) => Some(text),
-            FileRead::Missing | FileRead::NotEditable(_) => None,
+            FileRead::Missing | FileRead::Directory | FileRead::NotEditable(_) => None,
         }
     }
 
-    /// Whether anything is there.
+    /// Whether a file is there (a directory is not one): what makes a word of a reply read as
+    /// the name of a file.
     pub fn exists(&self) -> bool {
-        !matches!(self, FileRead::Missing)
+        matches!(self, FileRead::Text(_) | FileRead::NotEditable(_))
     }
 }
 

@@ -245,6 +245,41 @@ fn unclear_files() -> Vec<Case> {
         )
         .with("b.py", B_PY),
         Case::new(
+            "whole replacement after two lines of prose, the first naming another file",
+            "a.py",
+            A_PY,
+            "In b.py:\nHere is the code.\n\n```python\n    return x * 3\n```\n",
+            refused(Kind::Malformed, &["the text before the code block at line 4 names b.py"]),
+        )
+        .with("b.py", B_PY),
+        Case::new(
+            "whole replacement after a sentence naming another file without a colon",
+            "a.py",
+            A_PY,
+            "Here is the updated b.py\n\n```python\n    return x * 3\n```\n",
+            refused(Kind::Malformed, &["names b.py"]),
+        )
+        .with("b.py", B_PY),
+        Case::new(
+            "a directory named in prose is not a file",
+            "a.py",
+            A_PY,
+            "This keeps the tests passing.\n\n<<<<<<< SEARCH\n    return 'hi ' + name\n=======\n    return 'hey ' + name\n>>>>>>> REPLACE\n",
+            edit(
+                "a.py",
+                &A_PY.replace("⟦", "").replace("⟧", "").replace("'hi '", "'hey '"),
+            ),
+        )
+        .with_dir("tests"),
+        Case::new(
+            "a block for a directory",
+            "a.py",
+            A_PY,
+            "tests/\n<<<<<<< SEARCH\n=======\nx = 1\n>>>>>>> REPLACE\n",
+            refused(Kind::WrongFile, &["block 1 (tests): the file is a directory"]),
+        )
+        .with_dir("tests"),
+        Case::new(
             "whole replacement introduced for its own file",
             "a.py",
             A_PY,
