@@ -16,5 +16,6 @@ mod to_proto;
 mod transport;
 
 /// The vision role's image lookup, shared by the server and `switchboard run vision`.
+pub use jobs::answer::check_citations;
 pub use jobs::image;
 pub use server::{Ended, Options, serve, serve_with};

@@ -119,6 +119,26 @@ async fn run_prints_a_diff_applies_reviews_and_answers() {
     assert_eq!(answer.code, Some(0), "{}", answer.stderr);
     assert_eq!(answer.stdout, "`main` calls `add` (calc.py:1-3).\n");
 
+    // Explain is the search role; its JSON lists the places the answer cites, each checked.
+    let explained = run(
+        &sandbox,
+        &["run", "explain", "calc.py:5-6", "--instruction", "who calls add?", "--json"],
+    );
+    assert_eq!(explained.code, Some(0), "{}", explained.stderr);
+    let explained: Value = serde_json::from_str(&explained.stdout).expect("json");
+    assert_eq!(explained["role"], "search");
+    assert_eq!(explained["model"], "searcher");
+    assert_eq!(explained["citations"][0]["path"], "calc.py");
+    assert_eq!(explained["citations"][0]["start_line"], 1);
+    assert_eq!(explained["citations"][0]["end_line"], 3);
+    assert!(
+        explained["citations"][0]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("file://") && u.ends_with("/calc.py")),
+        "{explained}"
+    );
+    assert_eq!(explained["invalid_citations"], serde_json::json!([]));
+
     let bad = run(&sandbox, &["run", "implement", "calc.py:40-50"]);
     assert_eq!(bad.code, Some(2));
     assert!(

@@ -16,11 +16,11 @@ use tasks::reply::{FileChange, FileRead};
 
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
-use switchboard::{files, image};
+use switchboard::{check_citations, files, image};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// implement, review, search, plan, vision (or ask: the instruction decides).
+    /// implement, review, search (or explain), plan, vision (or ask: the instruction decides).
     #[arg(value_name = "ROLE")]
     role: String,
     /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40`.
@@ -84,6 +84,8 @@ fn usage(message: impl Into<String>) -> Stop {
 fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     let role = match args.role.as_str() {
         "ask" => router::classify(args.instruction.as_deref().unwrap_or("")),
+        // The editor's "Explain with MODEL" is the search role.
+        "explain" => Role::Search,
         name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
     let (path, lines) = super::routes::split_place(&args.place).map_err(usage)?;
@@ -271,6 +273,27 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         JobResult::Answer(markdown) => {
             out["outcome"] = json!("answered");
             out["answer"] = json!(markdown);
+            // The places the answer cites, each checked against the workspace as the editor
+            // checks them.
+            let read = |path: &str| files::read(&root, path, &exclude).text();
+            let (found, invalid) = check_citations(markdown, Some(&root), &read);
+            out["citations"] = json!(found
+                .iter()
+                .map(|location| {
+                    let path = location
+                        .uri
+                        .to_file_path()
+                        .and_then(|p| p.strip_prefix(&root).ok().map(|r| r.to_string_lossy().into_owned()))
+                        .unwrap_or_default();
+                    json!({
+                        "path": path,
+                        "start_line": location.range.start.line + 1,
+                        "end_line": location.range.end.line,
+                        "uri": location.uri.as_str(),
+                    })
+                })
+                .collect::<Vec<_>>());
+            out["invalid_citations"] = json!(invalid);
             if !args.json {
                 println!("{markdown}");
             }
