@@ -37,11 +37,29 @@ impl Sources {
     pub fn cli(explicit: Option<&Path>, ollama_models: Option<Vec<String>>) -> Sources {
         Sources {
             explicit: explicit.map(Path::to_path_buf),
-            workspace_roots: vec![PathBuf::from(".")],
+            workspace_roots: vec![cli_workspace_root()],
             lsp_settings: None,
             ollama_models,
         }
     }
+}
+
+/// The workspace of a command run from a terminal: the nearest directory at or above the
+/// current one that holds `.git`, `.jj`, `.hg` or `.switchboard.toml` (as rust-analyzer and git
+/// find theirs), else the current directory. So a command run from a subdirectory reads the
+/// root's config, and its excludes apply.
+pub fn cli_workspace_root() -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return PathBuf::from(".");
+    };
+    cwd.ancestors()
+        .find(|dir| {
+            [".git", ".jj", ".hg", ".switchboard.toml"]
+                .iter()
+                .any(|marker| dir.join(marker).exists())
+        })
+        .unwrap_or(&cwd)
+        .to_path_buf()
 }
 
 /// The config files to read, in layering order; `true` marks one that must exist.

@@ -381,3 +381,41 @@ TOKEN = os.environ["TOKEN"]
         requests[1].body
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_from_a_subdirectory_reads_the_root_config_and_its_excludes() {
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+    let config = std::fs::read_to_string(sandbox.path().join(".switchboard.toml")).expect("config");
+    sandbox.write(
+        ".switchboard.toml",
+        &format!("{config}\n[privacy]\nexclude = [\"secrets/**\"]\n"),
+    );
+    sandbox.write("secrets/token.py", "TOKEN = 'abc'\n");
+    sandbox.write("src/util.py", "def util():\n    return 1\n");
+    let from = |dir: &str, args: &[&str]| -> Run {
+        let mut command = sandbox.command(args);
+        command.current_dir(sandbox.path().join(dir));
+        tokio::task::block_in_place(|| command.output().expect("the binary runs").into())
+    };
+
+    // Run from inside the excluded folder: the root's excludes hold, nothing is sent.
+    let refused = from("secrets", &["run", "review", "token.py"]);
+    assert_eq!(refused.code, Some(2), "{}", refused.stdout);
+    assert!(
+        refused
+            .stderr
+            .contains("secrets/token.py is excluded by [privacy] exclude"),
+        "{}",
+        refused.stderr
+    );
+    // Run from another subdirectory: the root's config routes it, paths are the root's.
+    let review = from("src", &["run", "review", "../calc.py", "--json"]);
+    assert_eq!(review.code, Some(0), "{}", review.stderr);
+    let review: Value = serde_json::from_str(&review.stdout).expect("json");
+    assert_eq!(review["model"], "reviewer");
+    let outside = from("src", &["run", "review", "../../elsewhere.py"]);
+    assert_eq!(outside.code, Some(2));
+    assert!(outside.stderr.contains("is outside the workspace"), "{}", outside.stderr);
+    assert_eq!(fake.requests().len(), 1, "only the review inside the workspace was sent");
+}

@@ -2,7 +2,7 @@
 //! editor's pipeline from a terminal, with the current directory as the workspace. Prints the
 //! diff (or applies it), the findings, or the answer.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -89,9 +89,16 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
     let (path, lines) = super::routes::split_place(&args.place).map_err(usage)?;
-    let root =
+    let cwd =
         std::env::current_dir().map_err(|err| usage(format!("no current directory: {err}")))?;
-    let relative = path.trim_start_matches("./").to_string();
+    let root = config::cli_workspace_root();
+    let relative = workspace_relative(&root, &cwd, &path).ok_or_else(|| {
+        usage(format!(
+            "{path} is outside the workspace {} (the nearest folder above with .git, .jj, .hg \
+             or .switchboard.toml); run switchboard from inside the project",
+            root.display()
+        ))
+    })?;
     let text = match files::read(&root, &relative, &[]) {
         FileRead::Text(text) => text,
         FileRead::Missing => {
@@ -140,6 +147,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     let image = if role == Role::Vision {
         Some(
             vision_image(
+                &root,
                 args.image.as_deref(),
                 &relative,
                 &rope,
@@ -152,7 +160,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         None
     };
     let caller = config::caller(config, config::ledger(None));
-    let workspace = WorkspaceIndex::build(&[PathBuf::from(".")], &exclude);
+    let workspace = WorkspaceIndex::build(std::slice::from_ref(&root), &exclude);
     let trace_id = ledger::new_trace_id();
     let input = JobInput {
         role,
@@ -312,6 +320,29 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `place` (as typed, relative to `cwd` or absolute) as a `/`-separated path relative to `root`,
+/// or `None` when it lies outside. `..` is resolved by its text, as a shell user means it.
+fn workspace_relative(root: &Path, cwd: &Path, place: &str) -> Option<String> {
+    let mut parts: Vec<std::ffi::OsString> = Vec::new();
+    for component in cwd.join(place).components() {
+        match component {
+            std::path::Component::ParentDir => {
+                parts.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => parts.push(other.as_os_str().to_os_string()),
+        }
+    }
+    let absolute: PathBuf = parts.iter().collect();
+    let relative = absolute.strip_prefix(root).ok()?;
+    let text = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/");
+    (!text.is_empty()).then_some(text)
+}
+
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.
 pub fn unified_diff(changes: &[FileChange]) -> String {
     let mut out = String::new();
@@ -332,6 +363,7 @@ pub fn unified_diff(changes: &[FileChange]) -> String {
 /// as the editor resolves it (beside the file, then from the current directory), never outside
 /// the current directory nor excluded.
 fn vision_image(
+    root: &Path,
     named: Option<&str>,
     relative: &str,
     rope: &Rope,
@@ -342,7 +374,7 @@ fn vision_image(
         .map(str::to_string)
         .or_else(|| image::image_path_in(rope, selection))
         .ok_or("no image: name one with --image, or select lines with an image path (png, jpeg, gif, webp) in a string or markdown link")?;
-    let root = std::env::current_dir().map_err(|err| format!("no current directory: {err}"))?;
+    let root = root.to_path_buf();
     let (path, image_relative): (PathBuf, String) =
         image::resolve(std::slice::from_ref(&root), &root.join(relative), &written)
             .ok_or_else(|| format!("{written} is not a file under the current directory"))?;
