@@ -173,6 +173,7 @@ fn a_good_config_parses_into_typed_sections() {
                     ".env",
                 ],
                 redact_secrets: true,
+                allow_outside_workspace: false,
             },
             edits: Edits {
                 confirm: true,

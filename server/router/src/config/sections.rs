@@ -177,12 +177,17 @@ pub struct Budget {
     pub on_exceed: OnExceed,
 }
 
-/// `[privacy]`: files never sent to a model, and whether secrets are masked in what is sent.
+/// `[privacy]`: files never sent to a model, whether secrets are masked in what is sent, and
+/// whether a document outside every workspace folder may be acted on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Privacy {
-    /// Globs over workspace-relative paths, e.g. `.env`, `*.pem`, `**/secrets/**`.
+    /// Globs over workspace-relative paths, e.g. `.env`, `*.pem`, `**/secrets/**` (matched
+    /// against the absolute path too).
     pub exclude: Vec<String>,
     pub redact_secrets: bool,
+    /// Off by default: a file opened from outside the project (a key in `~/.ssh`, a note in
+    /// `/tmp`) is not what the project's excludes were written for.
+    pub allow_outside_workspace: bool,
 }
 
 impl Default for Privacy {
@@ -191,6 +196,7 @@ impl Default for Privacy {
         Privacy {
             exclude: Vec::new(),
             redact_secrets: true,
+            allow_outside_workspace: false,
         }
     }
 }
@@ -268,7 +274,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
     "per_month_usd",
     "on_exceed",
 ];
-pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets"];
+pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets", "allow_outside_workspace"];
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
 /// `[prompts]`: a template per role, replacing the built-in one.
 pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
@@ -320,6 +326,7 @@ pub(crate) struct PartialBudget {
 pub(crate) struct PartialPrivacy {
     pub(crate) exclude: Option<Vec<String>>,
     pub(crate) redact_secrets: Option<bool>,
+    pub(crate) allow_outside_workspace: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -371,6 +378,9 @@ impl PartialPrivacy {
         Privacy {
             exclude: self.exclude.unwrap_or(default.exclude),
             redact_secrets: self.redact_secrets.unwrap_or(default.redact_secrets),
+            allow_outside_workspace: self
+                .allow_outside_workspace
+                .unwrap_or(default.allow_outside_workspace),
         }
     }
 }

@@ -170,11 +170,38 @@ pub fn display_path(session: &Session, uri: &Uri) -> String {
     }
 }
 
-/// Whether `[privacy].exclude` (or the built-in excludes) covers the document: then no action
+/// Whether `[privacy].exclude` (or the built-in excludes) covers the document, or it lies
+/// outside every workspace folder without `[privacy] allow_outside_workspace`: then no action
 /// is offered and nothing of it is read into a prompt.
 pub fn excluded(session: &Session, caller: &tasks::Caller, uri: &Uri) -> bool {
-    let path = display_path(session, uri);
-    tasks::context::excluded(&path, &caller.config().privacy.exclude)
+    privacy_refusal(session, caller, uri).is_some()
+}
+
+/// Why the document may not be sent to a model, or `None` when it may. Excludes are matched
+/// against the workspace-relative path and the absolute one, so `**/secrets/**` holds for a
+/// file however it was opened.
+pub fn privacy_refusal(session: &Session, caller: &tasks::Caller, uri: &Uri) -> Option<String> {
+    let privacy = &caller.config().privacy;
+    let path = uri.to_file_path();
+    let relative = path
+        .as_deref()
+        .and_then(|p| relative_to_roots(&session.sources().workspace_roots, p));
+    let absolute = path.as_deref().map(|p| p.to_string_lossy().into_owned());
+    let shown = display_path(session, uri);
+    let hit = |p: &str| tasks::context::excluded(p, &privacy.exclude);
+    if relative.as_ref().is_some_and(|(_, r)| hit(r)) || absolute.as_deref().is_some_and(hit) {
+        return Some(format!(
+            "{shown} is excluded by [privacy] exclude, so nothing of it is sent to a model"
+        ));
+    }
+    if relative.is_none() && !privacy.allow_outside_workspace {
+        return Some(format!(
+            "{} is outside every workspace folder, so nothing of it is sent to a model; open its \
+             folder as a workspace, or set [privacy] allow_outside_workspace = true",
+            absolute.unwrap_or(shown)
+        ));
+    }
+    None
 }
 
 /// The workspace-relative path of an image written on the selection's lines that exists in the

@@ -123,11 +123,8 @@ pub async fn start(
             "switchboard lost track of this document ({why}); close and reopen it, then try again"
         )));
     }
-    if super::excluded(&session, &caller, &uri) {
-        return Err(failed(format!(
-            "{} is excluded by [privacy] exclude, so nothing of it is sent to a model",
-            display_path(&session, &uri)
-        )));
+    if let Some(why) = super::privacy_refusal(&session, &caller, &uri) {
+        return Err(failed(why));
     }
     // A range that starts after the last line (or ends past the line after it, where a
     // whole-line selection ends) is not in the document: nothing is appended past its end.
