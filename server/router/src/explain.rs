@@ -159,6 +159,43 @@ impl Decision {
     }
 
     /// One message for an action that cannot run (`None` when a model serves).
+    /// Why the decision is what it is, in one sentence: the model that serves and the rule (or
+    /// the role's list) that chose it, what was skipped and why; or the refusal. What
+    /// `routes --explain --json` carries as `reason`.
+    pub fn reason(&self) -> String {
+        let Some(chosen) = self.chosen() else {
+            return self
+                .refusal_message()
+                .unwrap_or_else(|| format!("no model may serve {}", self.role));
+        };
+        let why = match &self.rule {
+            Some(rule) => format!("the rule {} matched", rule.description),
+            None => format!(
+                "no rule matched, so the {} role's list applies and {} is the first that fits",
+                self.role, chosen.alias
+            ),
+        };
+        let mut out = format!(
+            "{} serves {} ({} input tokens): {why}",
+            chosen.alias,
+            self.role,
+            thousands(self.input_tokens)
+        );
+        if self.downgraded {
+            out.push_str("; every preferred model was over budget, so it is the cheapest that fits");
+        }
+        if !self.skipped.is_empty() {
+            let skipped: Vec<String> = self
+                .skipped
+                .iter()
+                .map(|s| format!("{} ({})", s.alias, s.reason.describe()))
+                .collect();
+            out.push_str(&format!("; skipped: {}", skipped.join(", ")));
+        }
+        out
+    }
+
+    /// The refusal in words with what to do, or `None` when a model serves.
     pub fn refusal_message(&self) -> Option<String> {
         let refusal = self.refusal.as_ref()?;
         let role = self.role;

@@ -122,7 +122,14 @@ async fn run_prints_a_diff_applies_reviews_and_answers() {
     // Explain is the search role; its JSON lists the places the answer cites, each checked.
     let explained = run(
         &sandbox,
-        &["run", "explain", "calc.py:5-6", "--instruction", "who calls add?", "--json"],
+        &[
+            "run",
+            "explain",
+            "calc.py:5-6",
+            "--instruction",
+            "who calls add?",
+            "--json",
+        ],
     );
     assert_eq!(explained.code, Some(0), "{}", explained.stderr);
     let explained: Value = serde_json::from_str(&explained.stdout).expect("json");
@@ -416,6 +423,14 @@ async fn run_from_a_subdirectory_reads_the_root_config_and_its_excludes() {
     assert_eq!(review["model"], "reviewer");
     let outside = from("src", &["run", "review", "../../elsewhere.py"]);
     assert_eq!(outside.code, Some(2));
-    assert!(outside.stderr.contains("is outside the workspace"), "{}", outside.stderr);
-    assert_eq!(fake.requests().len(), 1, "only the review inside the workspace was sent");
+    assert!(
+        outside.stderr.contains("is outside the workspace"),
+        "{}",
+        outside.stderr
+    );
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "only the review inside the workspace was sent"
+    );
 }

@@ -39,12 +39,19 @@ async fn implement(f: &mut Fixture, uri: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_document_outside_every_folder_is_never_sent() {
-    let mut f = Fixture::start(&reply("m-coder", "```python\nx\n```", ""), PositionEncoding::Utf16).await;
+    let mut f = Fixture::start(
+        &reply("m-coder", "```python\nx\n```", ""),
+        PositionEncoding::Utf16,
+    )
+    .await;
     let elsewhere = tempfile::tempdir().expect("a temp dir");
     let path = elsewhere.path().join("private").join("key.py");
     std::fs::create_dir_all(path.parent().expect("a parent")).expect("writable");
     std::fs::write(&path, CODE).expect("writable");
-    let uri = Uri::from_file_path(&path).expect("a file URI").as_str().to_string();
+    let uri = Uri::from_file_path(&path)
+        .expect("a file URI")
+        .as_str()
+        .to_string();
     f.server.open(&uri, "python", CODE).await;
 
     // FIXME(issue 13): no action at all; a disabled action with the reason would say why.
@@ -62,7 +69,10 @@ async fn a_document_outside_every_folder_is_never_sent() {
     config["privacy"]["allow_outside_workspace"] = json!(true);
     config["privacy"]["exclude"] = json!(["**/private/**"]);
     f.server
-        .notify("workspace/didChangeConfiguration", json!({ "settings": config }))
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": config }),
+        )
         .await;
     let excluded = implement(&mut f, &uri).await;
     assert!(
@@ -76,13 +86,13 @@ async fn a_document_outside_every_folder_is_never_sent() {
     // A file outside the folders that no exclude covers may be acted on once allowed.
     let notes = elsewhere.path().join("notes.py");
     std::fs::write(&notes, CODE).expect("writable");
-    let notes = Uri::from_file_path(&notes).expect("a file URI").as_str().to_string();
+    let notes = Uri::from_file_path(&notes)
+        .expect("a file URI")
+        .as_str()
+        .to_string();
     f.server.open(&notes, "python", CODE).await;
     let listed = actions(&mut f, &notes).await;
-    assert!(
-        listed.as_array().is_some_and(|a| !a.is_empty()),
-        "{listed}"
-    );
+    assert!(listed.as_array().is_some_and(|a| !a.is_empty()), "{listed}");
     assert!(f.fake.requests().is_empty(), "nothing was sent");
     f.server.take_unread();
     f.shutdown().await;

@@ -243,7 +243,7 @@ fn rules_route_by_language_size_and_complexity() {
             "[roles]\nimplement = [\"a\", \"b\"]\n\n\
              [[rules]]\nrole = \"implement\"\nwhen = { languages = [\"python\"] }\nuse = [\"c\"]\n\n\
              [[rules]]\nrole = \"implement\"\nwhen = { min_complexity = 4 }\nuse = [\"b\", \"a\"]\n\n\
-             [[rules]]\nrole = \"implement\"\nwhen = { max_input_tokens = 40 }\nuse = [\"wrong\", \"c\"]\n",
+             [[rules]]\nrole = \"implement\"\nwhen = { max_input_tokens = 420 }\nuse = [\"wrong\", \"c\"]\n",
         ),
     );
     sandbox.write("tool.py", "def main():\n    return 1\n");
@@ -276,29 +276,29 @@ fn rules_route_by_language_size_and_complexity() {
         tool.py: 2 lines from line 1, language python, complexity 0 (branches 0, loops 0, functions 0)
         implement: c (fake/m-c) would serve
           rule: rule #1 (role = "implement", languages = [python])
-          request: 8 input tokens (o200k), language python; budget left: no cap; per-request cap: none
+          request: 381 input tokens (o200k), language python; budget left: no cap; per-request cap: none
           candidates (the first serves, the rest are fallbacks):
-            1. c  fake/m-c: ~8 input + 1,000 output tokens, worst case $0.0020
+            1. c  fake/m-c: ~381 input + 1,000 output tokens, worst case $0.0024
     "#]]
     .assert_eq(&explain("tool.py"));
     expect![[r#"
         busy.rs: 8 lines from line 1, language rust, complexity 4 (branches 2, loops 2, functions 0)
         implement: b (fake/m-b) would serve
           rule: rule #2 (role = "implement", min_complexity = 4)
-          request: 73 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
+          request: 458 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
           candidates (the first serves, the rest are fallbacks):
-            1. b  fake/m-b: ~73 input + 1,000 output tokens, worst case $0.0021
-            2. a  fake/m-a: ~73 input + 1,000 output tokens, worst case $0.0021
+            1. b  fake/m-b: ~458 input + 1,000 output tokens, worst case $0.0025
+            2. a  fake/m-a: ~458 input + 1,000 output tokens, worst case $0.0025
     "#]]
     .assert_eq(&explain("busy.rs"));
     // Small: the size rule, whose first model has no key (the variable is not set here).
     expect![[r#"
         small.rs: 1 line from line 1, language rust, complexity 0 (branches 0, loops 0, functions 0)
         implement: c (fake/m-c) would serve
-          rule: rule #3 (role = "implement", max_input_tokens = 40)
-          request: 10 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
+          rule: rule #3 (role = "implement", max_input_tokens = 420)
+          request: 377 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
           candidates (the first serves, the rest are fallbacks):
-            1. c  fake/m-c: ~10 input + 1,000 output tokens, worst case $0.0020
+            1. c  fake/m-c: ~377 input + 1,000 output tokens, worst case $0.0024
           skipped:
             - wrong: no key for provider `badkey`: set SWITCHBOARD_TEST_ROUTING_WRONG_KEY
     "#]]
@@ -308,10 +308,10 @@ fn rules_route_by_language_size_and_complexity() {
         plain.rs:1-3: 3 lines from line 1, language rust, complexity 0 (branches 0, loops 0, functions 0)
         implement: a (fake/m-a) would serve
           rule: none matched; the role's list applies
-          request: 111 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
+          request: 486 input tokens (o200k), language rust; budget left: no cap; per-request cap: none
           candidates (the first serves, the rest are fallbacks):
-            1. a  fake/m-a: ~111 input + 1,000 output tokens, worst case $0.0021
-            2. b  fake/m-b: ~111 input + 1,000 output tokens, worst case $0.0021
+            1. a  fake/m-a: ~486 input + 1,000 output tokens, worst case $0.0025
+            2. b  fake/m-b: ~486 input + 1,000 output tokens, worst case $0.0025
     "#]]
     .assert_eq(&explain("plain.rs:1-3"));
     drop(fake);

@@ -276,11 +276,28 @@ impl Caller {
     pub async fn call(
         &self,
         spec: &CallSpec,
+        on_event: impl FnMut(CallEvent<'_>),
+        cancelled: impl Future<Output = ()>,
+    ) -> Result<Answer, CallError> {
+        let decision = self.decide(spec, Timestamp::now())?;
+        self.call_decided(spec, decision, on_event, cancelled).await
+    }
+
+    /// [`Caller::call`] with the routing decision already made, by [`Caller::decide`] on this
+    /// `spec`: the language server decides when a command arrives, answers with the model it
+    /// chose, and the call then goes to that model first, so the model the user is told of is
+    /// the model that is billed (unless it fails, and the fallback is reported as one).
+    ///
+    /// # Errors
+    /// As [`Caller::call`].
+    pub async fn call_decided(
+        &self,
+        spec: &CallSpec,
+        decision: Decision,
         mut on_event: impl FnMut(CallEvent<'_>),
         cancelled: impl Future<Output = ()>,
     ) -> Result<Answer, CallError> {
         let mut cancelled = std::pin::pin!(cancelled.fuse());
-        let decision = self.decide(spec, Timestamp::now())?;
         if let Ok(ledger) = self.ledger() {
             let json = serde_json::to_value(&decision).unwrap_or(serde_json::Value::Null);
             let role = decision.role.as_str();

@@ -108,6 +108,14 @@ pub struct Prepared {
 /// and the routing inputs; the packet is recorded in the trace. No network. The language server
 /// runs it on a blocking thread, away from the threads that answer the editor.
 pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
+    let prepared = request_spec(caller, input);
+    record_context(caller, &input.trace_id, input.path, &prepared.packet);
+    prepared
+}
+
+/// What [`prepare`] builds, without recording anything: the request a job would send, so that
+/// a code action's title, `switchboard routes --explain` and the job route on the same count.
+pub fn request_spec(caller: &Caller, input: &JobInput<'_>) -> Prepared {
     let instruction = instruction_for(input);
     let packet = build_packet(&PacketInput {
         role: input.role,
@@ -168,22 +176,6 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
                 .map(|section| section.tokens)
                 .sum::<u64>()
     };
-    if let Ok(ledger) = caller.ledger() {
-        let detail = serde_json::json!({
-            "path": input.path,
-            "tokens": packet.tokens,
-            "sections": packet.sections.iter().map(|s| serde_json::json!({
-                "kind": s.kind, "tokens": s.tokens,
-            })).collect::<Vec<_>>(),
-            "cut": packet.cut,
-            "redactions": packet.redactions,
-        });
-        if let Err(err) =
-            ledger.record_trace_detail(&input.trace_id, "context", &detail, jiff::Timestamp::now())
-        {
-            tracing::warn!("cannot record the context in the trace: {err}");
-        }
-    }
     let spec = CallSpec {
         target: Target::Role(input.role),
         trace_id: input.trace_id.clone(),
@@ -194,6 +186,27 @@ pub fn prepare(caller: &Caller, input: &JobInput<'_>) -> Prepared {
         complexity: complexity(input),
     };
     Prepared { packet, spec }
+}
+
+/// Records what the packet held (sizes, cuts, redactions) in the trace.
+fn record_context(caller: &Caller, trace_id: &str, path: &str, packet: &Packet) {
+    let Ok(ledger) = caller.ledger() else {
+        return;
+    };
+    let detail = serde_json::json!({
+        "path": path,
+        "tokens": packet.tokens,
+        "sections": packet.sections.iter().map(|s| serde_json::json!({
+            "kind": s.kind, "tokens": s.tokens,
+        })).collect::<Vec<_>>(),
+        "cut": packet.cut,
+        "redactions": packet.redactions,
+    });
+    if let Err(err) =
+        ledger.record_trace_detail(trace_id, "context", &detail, jiff::Timestamp::now())
+    {
+        tracing::warn!("cannot record the context in the trace: {err}");
+    }
 }
 
 /// Runs the job: [`prepare`], the routed call, [`interpret`]. `on_event` hears the call's
@@ -481,7 +494,11 @@ fn request_tokens(request: &providers::Request) -> u64 {
 
 fn selection_lines(input: &JobInput<'_>) -> u32 {
     let first = input.rope.byte_to_line(input.selection.start);
-    let last = input.rope.byte_to_line(input.selection.end);
+    let mut last = input.rope.byte_to_line(input.selection.end);
+    // A selection of whole lines ends at the start of the next one, which it does not hold.
+    if last > first && input.rope.line_to_byte(last) == input.selection.end {
+        last -= 1;
+    }
     u32::try_from(last - first + 1).unwrap_or(u32::MAX)
 }
 

@@ -255,6 +255,15 @@ struct PartialPrice {
 impl Config {
     /// Whether any `[[rules]]` condition reads the selection's complexity: measuring it walks
     /// the selection's syntax tree, which a code-action listing skips when nothing reads it.
+    /// Whether any rule reads the request's input tokens (so a listing must count the packet,
+    /// as the job will, for its title to name the model the job calls).
+    pub fn rules_use_input_tokens(&self) -> bool {
+        self.rules.iter().any(|rule| {
+            rule.when.min_input_tokens.is_some() || rule.when.max_input_tokens.is_some()
+        })
+    }
+
+    /// Whether any rule reads the selection's complexity (so a listing must measure it).
     pub fn rules_use_complexity(&self) -> bool {
         self.rules
             .iter()

@@ -17,6 +17,7 @@ mod check;
 mod costs;
 mod demo;
 mod fake_provider;
+mod place;
 mod routes;
 mod run;
 mod trace;

@@ -3,13 +3,12 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
-use ropey::Rope;
 use router::Role;
-use tasks::{CallSpec, Target};
+use tasks::context::WorkspaceIndex;
 
+use super::place::Place;
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
 
@@ -50,8 +49,11 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
             return ExitCode::from(USAGE);
         }
     };
-    let selection = match Selection::read(place) {
-        Ok(selection) => selection,
+    // The packet the job would send, built as `switchboard run` builds it, so that the
+    // decision explained is the one the job makes.
+    let exclude = config.privacy.exclude.clone();
+    let place_read = match Place::load(place, &exclude) {
+        Ok(read) => read,
         Err(message) => {
             eprintln!("switchboard: {message}");
             return ExitCode::from(USAGE);
@@ -61,22 +63,18 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
     if let Err(why) = caller.ledger() {
         eprintln!("switchboard: warning: {why}; the budget left is not known");
     }
-    let spec = CallSpec {
-        target: Target::Role(role),
-        trace_id: String::new(),
-        request: providers::Request::default(),
-        input_tokens: router::count_o200k(&selection.text),
-        language: selection.language.clone(),
-        lines: selection.lines,
-        complexity: selection.complexity,
-    };
+    let workspace = WorkspaceIndex::build(std::slice::from_ref(&place_read.root), &exclude);
+    let input = place_read.input(role, None, String::new(), &workspace, None);
+    let spec = tasks::job::request_spec(&caller, &input).spec;
     match caller.decide(&spec, jiff::Timestamp::now()) {
         Ok(decision) if args.json => {
-            print_json(&decision);
+            let mut json = serde_json::to_value(&decision).unwrap_or_default();
+            json["reason"] = serde_json::json!(decision.reason());
+            print_json(&json);
             ExitCode::SUCCESS
         }
         Ok(decision) => {
-            println!("{}", selection.describe(place));
+            println!("{}", describe(place, &place_read, &spec));
             print!("{}", decision.explain());
             ExitCode::SUCCESS
         }
@@ -87,73 +85,20 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
     }
 }
 
-/// The part of a file a decision is explained for.
-struct Selection {
-    text: String,
-    language: Option<String>,
-    lines: u32,
-    first_line: usize,
-    complexity: router::Complexity,
-}
-
-impl Selection {
-    /// Reads `PATH[:START-END]`.
-    fn read(place: &str) -> Result<Selection, String> {
-        let (path, range) = split_place(place)?;
-        let whole = std::fs::read_to_string(&path)
-            .map_err(|e| format!("cannot read {path}: {e}; give an existing file"))?;
-        let rope = Rope::from_str(&whole);
-        let line_count = rope.len_lines();
-        let (first, last) = match range {
-            Some((first, last)) => {
-                if first == 0 || first > last || last > line_count {
-                    return Err(format!(
-                        "lines {first}-{last} are not in {path}, which has {line_count} lines; lines are 1-based and inclusive"
-                    ));
-                }
-                (first - 1, last)
-            }
-            None => (0, line_count),
-        };
-        let start_byte = rope.line_to_byte(first);
-        let end_byte = rope.line_to_byte(last);
-        let text = rope.byte_slice(start_byte..end_byte).to_string();
-        let grammar = syntax::grammar_for_path(&path);
-        // The first language id of the grammar is the usual LSP one (`rust`, `typescriptreact`).
-        let language = grammar.and_then(|g| g.language_ids().first().map(|id| id.to_string()));
-        let complexity = grammar
-            .and_then(|g| syntax::SyntaxTree::parse(g, &rope, Duration::from_secs(5)).ok())
-            .map(|tree| {
-                let c = tree.complexity(start_byte..end_byte);
-                router::Complexity {
-                    branches: c.branches,
-                    loops: c.loops,
-                    functions: c.functions,
-                }
-            })
-            .unwrap_or_default();
-        Ok(Selection {
-            lines: u32::try_from(text.lines().count()).unwrap_or(u32::MAX),
-            text,
-            language,
-            first_line: first + 1,
-            complexity,
-        })
-    }
-
-    fn describe(&self, place: &str) -> String {
-        format!(
-            "{place}: {} line{} from line {}, language {}, complexity {} (branches {}, loops {}, functions {})",
-            self.lines,
-            if self.lines == 1 { "" } else { "s" },
-            self.first_line,
-            self.language.as_deref().unwrap_or("unknown"),
-            self.complexity.total(),
-            self.complexity.branches,
-            self.complexity.loops,
-            self.complexity.functions
-        )
-    }
+/// The place's line: its lines, language and complexity.
+fn describe(place: &str, read: &Place, spec: &tasks::CallSpec) -> String {
+    let c = spec.complexity;
+    let first = read.rope.byte_to_line(read.selection.start) + 1;
+    format!(
+        "{place}: {} line{} from line {first}, language {}, complexity {} (branches {}, loops {}, functions {})",
+        spec.lines,
+        if spec.lines == 1 { "" } else { "s" },
+        read.language,
+        c.total(),
+        c.branches,
+        c.loops,
+        c.functions
+    )
 }
 
 /// `src/lib.rs:10-40` → (`src/lib.rs`, Some((10, 40))); `src/lib.rs:7` is line 7 alone.

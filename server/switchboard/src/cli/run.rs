@@ -4,16 +4,16 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 use clap::Args;
 use ropey::Rope;
 use router::Role;
 use serde_json::{Value, json};
 use tasks::context::WorkspaceIndex;
-use tasks::job::{JobInput, JobResult};
-use tasks::reply::{FileChange, FileRead};
+use tasks::job::JobResult;
+use tasks::reply::FileChange;
 
+use super::place::Place;
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
 use switchboard::{check_citations, files, image};
@@ -88,29 +88,6 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         "explain" => Role::Search,
         name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
-    let (path, lines) = super::routes::split_place(&args.place).map_err(usage)?;
-    let cwd =
-        std::env::current_dir().map_err(|err| usage(format!("no current directory: {err}")))?;
-    let root = config::cli_workspace_root();
-    let relative = workspace_relative(&root, &cwd, &path).ok_or_else(|| {
-        usage(format!(
-            "{path} is outside the workspace {} (the nearest folder above with .git, .jj, .hg \
-             or .switchboard.toml); run switchboard from inside the project",
-            root.display()
-        ))
-    })?;
-    let text = match files::read(&root, &relative, &[]) {
-        FileRead::Text(text) => text,
-        FileRead::Missing => {
-            return Err(usage(format!(
-                "{relative} does not exist; give an existing file"
-            )));
-        }
-        FileRead::NotEditable(why) => return Err(usage(format!("{relative} {why}"))),
-        FileRead::Directory => {
-            return Err(usage(format!("{relative} is a directory; give a file")));
-        }
-    };
     let (runtime, config) = runtime_and_config(args.config.as_deref()).map_err(|_| Stop {
         code: USAGE,
         outcome: "failed",
@@ -118,40 +95,24 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             .to_string(),
         extra: Value::Null,
     })?;
-    if tasks::context::excluded(&relative, &config.privacy.exclude) {
-        return Err(usage(format!(
-            "{relative} is excluded by [privacy] exclude, so nothing of it is sent to a model"
-        )));
-    }
-    let rope = Rope::from_str(&text);
-    let count = text::line_count(&rope);
-    let selection = match lines {
-        None => 0..text.len(),
-        Some((first, last)) if first >= 1 && first <= last && last <= count => {
-            rope.line_to_byte(first - 1)..rope.line_to_byte(last)
-        }
-        Some((first, last)) => {
-            let noun = if count == 1 { "line" } else { "lines" };
-            return Err(usage(format!(
-                "lines {first}-{last} are not in {relative}, which has {count} {noun}"
-            )));
-        }
-    };
-    let grammar = syntax::grammar_for_path(&relative);
-    let tree =
-        grammar.and_then(|g| syntax::SyntaxTree::parse(g, &rope, Duration::from_secs(5)).ok());
-    let language = grammar
-        .and_then(|g| g.language_ids().first().copied())
-        .unwrap_or("plaintext");
+    let place = Place::load(&args.place, &config.privacy.exclude).map_err(usage)?;
+    let Place {
+        root,
+        relative,
+        rope,
+        selection,
+        ..
+    } = &place;
+    let root = root.clone();
     let exclude = config.privacy.exclude.clone();
     let image = if role == Role::Vision {
         Some(
             vision_image(
                 &root,
                 args.image.as_deref(),
-                &relative,
-                &rope,
-                &selection,
+                relative,
+                rope,
+                selection,
                 &exclude,
             )
             .map_err(usage)?,
@@ -162,22 +123,13 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     let caller = config::caller(config, config::ledger(None));
     let workspace = WorkspaceIndex::build(std::slice::from_ref(&root), &exclude);
     let trace_id = ledger::new_trace_id();
-    let input = JobInput {
+    let input = place.input(
         role,
-        instruction: args.instruction.clone(),
-        trace_id: trace_id.clone(),
-        path: &relative,
-        language_id: language,
-        rope: &rope,
-        tree: tree.as_ref(),
-        selection,
-        diagnostics: &[],
-        open_documents: &[],
-        workspace: Some(&workspace),
-        plan: None,
-        image: image.as_ref(),
-        complexity: None,
-    };
+        args.instruction.clone(),
+        trace_id.clone(),
+        &workspace,
+        image.as_ref(),
+    );
     let read_other = |other: &str| files::read(&root, other, &exclude);
     let done = runtime
         .block_on(tasks::job::run(
@@ -285,22 +237,28 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             // checks them.
             let read = |path: &str| files::read(&root, path, &exclude).text();
             let (found, invalid) = check_citations(markdown, Some(&root), &read);
-            out["citations"] = json!(found
-                .iter()
-                .map(|location| {
-                    let path = location
-                        .uri
-                        .to_file_path()
-                        .and_then(|p| p.strip_prefix(&root).ok().map(|r| r.to_string_lossy().into_owned()))
-                        .unwrap_or_default();
-                    json!({
-                        "path": path,
-                        "start_line": location.range.start.line + 1,
-                        "end_line": location.range.end.line,
-                        "uri": location.uri.as_str(),
+            out["citations"] = json!(
+                found
+                    .iter()
+                    .map(|location| {
+                        let path = location
+                            .uri
+                            .to_file_path()
+                            .and_then(|p| {
+                                p.strip_prefix(&root)
+                                    .ok()
+                                    .map(|r| r.to_string_lossy().into_owned())
+                            })
+                            .unwrap_or_default();
+                        json!({
+                            "path": path,
+                            "start_line": location.range.start.line + 1,
+                            "end_line": location.range.end.line,
+                            "uri": location.uri.as_str(),
+                        })
                     })
-                })
-                .collect::<Vec<_>>());
+                    .collect::<Vec<_>>()
+            );
             out["invalid_citations"] = json!(invalid);
             if !args.json {
                 println!("{markdown}");
@@ -318,29 +276,6 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         );
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// `place` (as typed, relative to `cwd` or absolute) as a `/`-separated path relative to `root`,
-/// or `None` when it lies outside. `..` is resolved by its text, as a shell user means it.
-fn workspace_relative(root: &Path, cwd: &Path, place: &str) -> Option<String> {
-    let mut parts: Vec<std::ffi::OsString> = Vec::new();
-    for component in cwd.join(place).components() {
-        match component {
-            std::path::Component::ParentDir => {
-                parts.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => parts.push(other.as_os_str().to_os_string()),
-        }
-    }
-    let absolute: PathBuf = parts.iter().collect();
-    let relative = absolute.strip_prefix(root).ok()?;
-    let text = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
-    (!text.is_empty()).then_some(text)
 }
 
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.

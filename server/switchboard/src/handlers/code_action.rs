@@ -13,7 +13,7 @@ use serde_json::json;
 use tasks::{CallSpec, Target};
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionDisabled, CodeActionKind, CodeActionOrCommand, CodeActionParams,
-    CodeActionResponse, Command,
+    CodeActionResponse, Command, Uri,
 };
 
 use crate::from_proto;
@@ -36,6 +36,12 @@ pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<Code
     let range = from_proto::range(params.range);
     let chars = text::range_to_chars(&snapshot.rope, range, session.encoding()).ok()?;
     let selection = Selection::around(&snapshot, chars);
+    let listing = Listing {
+        session,
+        caller: &caller,
+        uri,
+        snapshot: &snapshot,
+    };
     let mut actions = Vec::new();
     for (role, verb) in [
         (Role::Implement, "Implement"),
@@ -44,8 +50,7 @@ pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<Code
         (Role::Plan, "Plan"),
     ] {
         actions.push(action(
-            &caller,
-            &snapshot,
+            &listing,
             &selection,
             role,
             verb,
@@ -56,8 +61,7 @@ pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<Code
     }
     if let Some(image) = jobs::image_on(session, &caller, uri, &snapshot, &selection) {
         actions.push(action(
-            &caller,
-            &snapshot,
+            &listing,
             &selection,
             Role::Vision,
             "Describe image",
@@ -79,8 +83,7 @@ pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<Code
         };
         let around = Selection::around(&snapshot, chars);
         let mut fix = action(
-            &caller,
-            &snapshot,
+            &listing,
             &around,
             Role::Implement,
             "Fix",
@@ -100,8 +103,7 @@ pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<Code
     actions.extend(session.findings.quickfixes(uri, params.range));
     if let Some(plan) = session.plans.get(uri) {
         actions.push(action(
-            &caller,
-            &snapshot,
+            &listing,
             &selection,
             Role::Implement,
             "Implement plan",
@@ -128,10 +130,17 @@ pub fn command_for(role: Role) -> &'static str {
     }
 }
 
+/// What every action of one listing shares.
+struct Listing<'a> {
+    session: &'a Session,
+    caller: &'a tasks::Caller,
+    uri: &'a Uri,
+    snapshot: &'a Snapshot,
+}
+
 #[allow(clippy::too_many_arguments)] // reason: one call site per kind of action, all named
 fn action(
-    caller: &tasks::Caller,
-    snapshot: &Snapshot,
+    listing: &Listing<'_>,
     selection: &Selection,
     role: Role,
     verb: &str,
@@ -139,7 +148,8 @@ fn action(
     argument: serde_json::Value,
     kind: CodeActionKind,
 ) -> CodeActionOrCommand {
-    let decision = estimate(caller, snapshot, selection, role);
+    let caller = listing.caller;
+    let decision = estimate(listing, selection, role, &argument);
     let (title, disabled) = match decision.as_ref().and_then(Decision::chosen) {
         Some(candidate) => (
             format!(
@@ -170,34 +180,62 @@ fn action(
     })
 }
 
-/// The routing decision for an action, from byte lengths alone.
+/// The routing decision for an action. From byte lengths alone, unless a rule reads input
+/// tokens: then from the request the job would send, counted as the job counts it, so that
+/// the title names the model the command will call.
 fn estimate(
-    caller: &tasks::Caller,
-    snapshot: &Snapshot,
+    listing: &Listing<'_>,
     selection: &Selection,
     role: Role,
+    argument: &serde_json::Value,
 ) -> Option<Decision> {
+    let (caller, snapshot) = (listing.caller, listing.snapshot);
     let bytes = &selection.bytes;
-    let spec = CallSpec {
-        target: Target::Role(role),
-        trace_id: String::new(),
-        request: providers::Request::default(),
-        input_tokens: jobs::estimated_packet_tokens(bytes.len(), snapshot.rope.len_bytes()),
-        language: Some(snapshot.language_id.clone()),
-        lines: lines_in(snapshot, bytes),
-        // Three quarters of a listing's work when measured, and read only by rules that ask.
-        complexity: if caller.config().rules_use_complexity() {
-            selection.complexity(snapshot)
-        } else {
-            router::Complexity::default()
-        },
+    let spec = if caller.config().rules_use_input_tokens() {
+        let plan = argument["plan_trace_id"].as_str().and_then(|trace| {
+            listing
+                .session
+                .plans
+                .get(listing.uri)
+                .filter(|plan| plan.trace_id == trace)
+                .map(|plan| plan.markdown.clone())
+        });
+        jobs::run::request_for(
+            listing.session,
+            caller,
+            listing.uri,
+            snapshot,
+            selection,
+            role,
+            argument["instruction"].as_str().map(str::to_string),
+            plan,
+        )
+    } else {
+        CallSpec {
+            target: Target::Role(role),
+            trace_id: String::new(),
+            request: providers::Request::default(),
+            input_tokens: jobs::estimated_packet_tokens(bytes.len(), snapshot.rope.len_bytes()),
+            language: Some(snapshot.language_id.clone()),
+            lines: lines_in(snapshot, bytes),
+            // Three quarters of a listing's work when measured, and read only by rules that ask.
+            complexity: if caller.config().rules_use_complexity() {
+                selection.complexity(snapshot)
+            } else {
+                router::Complexity::default()
+            },
+        }
     };
     caller.decide(&spec, jiff::Timestamp::now()).ok()
 }
 
 fn lines_in(snapshot: &Snapshot, bytes: &Range<usize>) -> u32 {
     let first = snapshot.rope.byte_to_line(bytes.start);
-    let last = snapshot.rope.byte_to_line(bytes.end);
+    let mut last = snapshot.rope.byte_to_line(bytes.end);
+    // As the job counts: a selection of whole lines ends at the start of the next one.
+    if last > first && snapshot.rope.line_to_byte(last) == bytes.end {
+        last -= 1;
+    }
     u32::try_from(last - first + 1).unwrap_or(u32::MAX)
 }
 

@@ -56,7 +56,7 @@ impl Selection {
         Selection::of(start..end)
     }
 
-    fn of(bytes: Range<usize>) -> Selection {
+    pub fn of(bytes: Range<usize>) -> Selection {
         Selection {
             bytes,
             complexity: std::sync::OnceLock::new(),

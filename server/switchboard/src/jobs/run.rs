@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 use tasks::context::OpenDocument;
 use tasks::job::{JobDone, JobInput, JobResult};
 use tasks::reply::FileRead;
-use tasks::{CallError, CallEvent, CallSpec, Target};
+use tasks::{CallError, CallEvent};
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::Client;
 use tower_lsp_server::jsonrpc::{self, ErrorCode};
@@ -59,7 +59,6 @@ impl Notification for Finished {
 struct Job {
     trace_id: String,
     role: Role,
-    model: String,
     uri: Uri,
     snapshot: Snapshot,
     selection: Selection,
@@ -189,20 +188,33 @@ pub async fn start(
     } else {
         None
     };
-    let spec = CallSpec {
-        target: Target::Role(role),
-        trace_id: String::new(),
-        request: providers::Request::default(),
-        input_tokens: super::estimated_packet_tokens(
-            selection.bytes.len(),
-            snapshot.rope.len_bytes(),
-        ),
-        language: Some(snapshot.language_id.clone()),
-        lines: 1,
-        complexity: selection.complexity(&snapshot),
+    let trace_id = ledger::new_trace_id();
+    let job = Arc::new(Job {
+        trace_id: trace_id.clone(),
+        role,
+        uri,
+        snapshot,
+        selection,
+        instruction: args.instruction,
+        plan,
+        image,
+    });
+    // Route once, on the real packet: the model named in the answer is the one the job calls
+    // first (a rule on input tokens sees the packet, not the selection alone).
+    let prepared = {
+        let (on_session, on_job, caller) = (session.clone(), job.clone(), caller.clone());
+        session
+            .jobs
+            .cpu_work(move || {
+                with_input(&on_session, &on_job, |input| {
+                    tasks::job::prepare(&caller, input)
+                })
+            })
+            .await
+            .map_err(|err| failed(format!("building the request failed: {err}")))?
     };
     let decision = caller
-        .decide(&spec, jiff::Timestamp::now())
+        .decide(&prepared.spec, jiff::Timestamp::now())
         .map_err(|err| failed(err.to_string()))?;
     let model = match decision.chosen() {
         Some(candidate) => candidate.alias.clone(),
@@ -214,28 +226,29 @@ pub async fn start(
             ));
         }
     };
-    let trace_id = ledger::new_trace_id();
     let answer = json!({ "trace_id": trace_id, "role": role.as_str(), "model": model });
-    let job = Job {
-        trace_id,
-        role,
+    let routed = Routed {
+        prepared,
+        decision,
         model,
-        uri,
-        snapshot,
-        selection,
-        instruction: args.instruction,
-        plan,
-        image,
     };
-    tokio::spawn(run(session, client, job));
+    tokio::spawn(run(session, client, job, routed));
     Ok(answer)
+}
+
+/// The request a command built and the decision it answered with.
+struct Routed {
+    prepared: tasks::job::Prepared,
+    decision: router::Decision,
+    /// The model the answer named: the decision's first candidate.
+    model: String,
 }
 
 /// The job, from progress to `switchboard/finished`. Never panics the server: a panic in the
 /// pipeline is caught by tokio and reported as a failure.
-async fn run(session: Arc<Session>, client: Client, job: Job) {
+async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Routed) {
     let trace_id = job.trace_id.clone();
-    let (role, model) = (job.role, job.model.clone());
+    let (role, model) = (job.role, routed.model.clone());
     let cancel = session.jobs.register(&trace_id);
     let token = ProgressToken::String(format!("{PROGRESS_PREFIX}{trace_id}"));
     let progress = if session.client_support().work_done_progress
@@ -256,10 +269,19 @@ async fn run(session: Arc<Session>, client: Client, job: Job) {
     };
     let streamed = Arc::new(AtomicU64::new(0));
     let ticker = progress.as_ref().map(|_| streamed.clone());
+    let fallbacks = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
     let work = {
         let session = session.clone();
         let streamed = streamed.clone();
-        tokio::spawn(pipeline(session, Arc::new(job), streamed, cancel.clone()))
+        let fallbacks = fallbacks.clone();
+        tokio::spawn(pipeline(
+            session,
+            job,
+            routed,
+            streamed,
+            fallbacks,
+            cancel.clone(),
+        ))
     };
     let mut work = std::pin::pin!(work);
     let mut reported = None;
@@ -271,9 +293,16 @@ async fn run(session: Arc<Session>, client: Client, job: Job) {
             () = tokio::time::sleep(PROGRESS_EVERY), if ticker.is_some() => {
                 if let (Some(progress), Some(chars)) = (&progress, &ticker) {
                     let tokens = chars.load(Ordering::Relaxed) / 4;
-                    if reported != Some(tokens) {
-                        reported = Some(tokens);
-                        progress.report_with_message(format!("{model}: ~{tokens} tokens so far"), Some(true)).await;
+                    // After a fallback, the model now at work is the last one fallen back to.
+                    let now_model = last_fallback(&fallbacks).unwrap_or_else(|| model.clone());
+                    if reported != Some((tokens, now_model.clone())) {
+                        let message = if now_model == model {
+                            format!("{model}: ~{tokens} tokens so far")
+                        } else {
+                            format!("{now_model} (fallback after {model} failed): ~{tokens} tokens so far")
+                        };
+                        reported = Some((tokens, now_model));
+                        progress.report_with_message(message, Some(true)).await;
                     }
                 }
             }
@@ -305,6 +334,10 @@ async fn run(session: Arc<Session>, client: Client, job: Job) {
     if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), finished) {
         params.extend(extra);
     }
+    // The model the command answered with, and every fallback from it, so that a bill from
+    // another model is never a surprise.
+    params["routed_model"] = json!(model);
+    params["fallbacks"] = Value::Array(fallbacks.lock().map(|f| f.clone()).unwrap_or_default());
     client.send_notification::<Finished>(params).await;
 }
 
@@ -321,26 +354,35 @@ struct Step {
 async fn pipeline(
     session: Arc<Session>,
     job: Arc<Job>,
+    routed: Routed,
     streamed: Arc<AtomicU64>,
+    fallbacks: Arc<std::sync::Mutex<Vec<Value>>>,
     cancel: CancellationToken,
 ) -> Result<Step, CallError> {
     let caller = session
         .caller()
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
-    let prepared = {
-        let caller = caller.clone();
-        on_input(&session, &job, &cancel, move |input, _| {
-            tasks::job::prepare(&caller, input)
-        })
-        .await?
-    };
-    let on_event = |event: CallEvent<'_>| {
-        if let CallEvent::Text(delta) = event {
+    let Routed {
+        prepared, decision, ..
+    } = routed;
+    let on_event = |event: CallEvent<'_>| match event {
+        CallEvent::Text(delta) => {
             streamed.fetch_add(delta.len() as u64, Ordering::Relaxed);
         }
+        CallEvent::FallingBack { from, error, to } => {
+            if let Ok(mut list) = fallbacks.lock() {
+                list.push(json!({ "from": from, "to": to, "error": error.to_string() }));
+            }
+        }
+        _ => {}
     };
     let answer = caller
-        .call(&prepared.spec, &on_event, cancel.clone().cancelled_owned())
+        .call_decided(
+            &prepared.spec,
+            decision,
+            &on_event,
+            cancel.clone().cancelled_owned(),
+        )
         .await?;
     let text = answer.text.clone();
     let result = {
@@ -415,6 +457,35 @@ async fn on_input<T: Send + 'static>(
         done = work => done.map_err(CallError::Failed),
         () = cancel.cancelled() => Err(CallError::Cancelled),
     }
+}
+
+/// The request a command on `selection` would send, counted as the job counts it: what a code
+/// action's title routes on when a rule reads input tokens, so that it names the model the job
+/// will call. CPU work over the whole file (tens of milliseconds); the workspace index is built
+/// on first use.
+pub fn request_for(
+    session: &Session,
+    caller: &tasks::Caller,
+    uri: &Uri,
+    snapshot: &Snapshot,
+    selection: &Selection,
+    role: Role,
+    instruction: Option<String>,
+    plan: Option<String>,
+) -> tasks::CallSpec {
+    let job = Job {
+        trace_id: String::new(),
+        role,
+        uri: uri.clone(),
+        snapshot: snapshot.clone(),
+        selection: Selection::of(selection.bytes.clone()),
+        instruction,
+        plan,
+        image: None,
+    };
+    with_input(session, &job, |input| {
+        tasks::job::request_spec(caller, input).spec
+    })
 }
 
 /// Calls `f` with the job's [`JobInput`]: its document as the job saw it, the other open
@@ -652,6 +723,12 @@ async fn warn_syntax(
         warnings.push(message);
     }
     warnings
+}
+
+/// The model the last fallback went to, if the call fell back.
+fn last_fallback(fallbacks: &std::sync::Mutex<Vec<Value>>) -> Option<String> {
+    let list = fallbacks.lock().ok()?;
+    list.last()?["to"].as_str().map(str::to_string)
 }
 
 /// Publishes a document's review findings where they are now.
