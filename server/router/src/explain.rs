@@ -182,7 +182,9 @@ impl Decision {
             thousands(self.input_tokens)
         );
         if self.downgraded {
-            out.push_str("; every preferred model was over budget, so it is the cheapest that fits");
+            out.push_str(
+                "; every preferred model was over budget, so it is the cheapest that fits",
+            );
         }
         if !self.skipped.is_empty() {
             let skipped: Vec<String> = self

@@ -463,6 +463,7 @@ async fn on_input<T: Send + 'static>(
 /// action's title routes on when a rule reads input tokens, so that it names the model the job
 /// will call. CPU work over the whole file (tens of milliseconds); the workspace index is built
 /// on first use.
+#[allow(clippy::too_many_arguments)] // reason: the parts of a command, each named, as a listing has them
 pub fn request_for(
     session: &Session,
     caller: &tasks::Caller,
