@@ -313,7 +313,7 @@ impl LanguageServer for Backend {
         self.settle_later(uri.clone());
         if self.session.findings.has(&uri) {
             // Review findings move with the text, and go when their lines are rewritten.
-            jobs::run::publish_findings(&self.session, &self.client, &uri).await;
+            jobs::publish_findings(&self.session, &self.client, &uri).await;
         }
     }
 

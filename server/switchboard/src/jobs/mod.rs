@@ -9,7 +9,9 @@ pub mod answer;
 mod apply;
 pub mod findings;
 pub mod image;
+mod result;
 pub mod run;
+pub use result::publish_findings;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
