@@ -243,6 +243,13 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         tracing::debug!("client initialized");
         self.notify("initialized", configuration::reload).await;
+        // The workspace index walks every folder (seconds on a large workspace): built now, in
+        // the background, so that the first command, which builds its packet before it
+        // answers, finds it ready or nearly so.
+        let indexing = self.session.clone();
+        tokio::task::spawn_blocking(move || {
+            indexing.workspace_index();
+        });
         if self.session.can_watch_files() {
             let watchers = serde_json::json!({
                 "watchers": [{ "globPattern": format!("**/{}", configuration::WORKSPACE_FILE) }]
