@@ -18,4 +18,5 @@ mod transport;
 /// The vision role's image lookup, shared by the server and `switchboard run vision`.
 pub use jobs::answer::check_citations;
 pub use jobs::image;
+pub use jobs::relative_to_roots;
 pub use server::{Ended, Options, serve, serve_with};

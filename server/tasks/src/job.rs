@@ -493,10 +493,16 @@ fn request_tokens(request: &providers::Request) -> u64 {
 }
 
 fn selection_lines(input: &JobInput<'_>) -> u32 {
-    let first = input.rope.byte_to_line(input.selection.start);
-    let mut last = input.rope.byte_to_line(input.selection.end);
+    lines_of(input.rope, &input.selection)
+}
+
+/// How many lines the bytes `selection` of `rope` cover, as the router's rules count them: the
+/// one count for a job and for a code action's title.
+pub fn lines_of(rope: &Rope, selection: &Range<usize>) -> u32 {
+    let first = rope.byte_to_line(selection.start);
+    let mut last = rope.byte_to_line(selection.end);
     // A selection of whole lines ends at the start of the next one, which it does not hold.
-    if last > first && input.rope.line_to_byte(last) == input.selection.end {
+    if last > first && rope.line_to_byte(last) == selection.end {
         last -= 1;
     }
     u32::try_from(last - first + 1).unwrap_or(u32::MAX)

@@ -14,7 +14,7 @@ use tasks::job::{Image, JobInput};
 use tasks::reply::FileRead;
 
 use crate::config;
-use switchboard::files;
+use switchboard::{files, relative_to_roots};
 
 /// A place of the workspace, read.
 pub struct Place {
@@ -133,11 +133,6 @@ fn workspace_relative(root: &Path, cwd: &Path, place: &str) -> Option<String> {
         }
     }
     let absolute: PathBuf = parts.iter().collect();
-    let relative = absolute.strip_prefix(root).ok()?;
-    let text = relative
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/");
+    let (_, text) = relative_to_roots(&[root.to_path_buf()], &absolute)?;
     (!text.is_empty()).then_some(text)
 }

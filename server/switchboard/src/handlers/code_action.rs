@@ -6,8 +6,6 @@
 //! Listing never calls a model or the network and never runs a tokenizer: token counts are
 //! estimated from byte lengths, and routing reads only the local ledger.
 
-use std::ops::Range;
-
 use router::{Decision, Role};
 use serde_json::json;
 use tasks::{CallSpec, Target};
@@ -217,7 +215,7 @@ fn estimate(
             request: providers::Request::default(),
             input_tokens: jobs::estimated_packet_tokens(bytes.len(), snapshot.rope.len_bytes()),
             language: Some(snapshot.language_id.clone()),
-            lines: lines_in(snapshot, bytes),
+            lines: tasks::job::lines_of(&snapshot.rope, bytes),
             // Three quarters of a listing's work when measured, and read only by rules that ask.
             complexity: if caller.config().rules_use_complexity() {
                 selection.complexity(snapshot)
@@ -227,16 +225,6 @@ fn estimate(
         }
     };
     caller.decide(&spec, jiff::Timestamp::now()).ok()
-}
-
-fn lines_in(snapshot: &Snapshot, bytes: &Range<usize>) -> u32 {
-    let first = snapshot.rope.byte_to_line(bytes.start);
-    let mut last = snapshot.rope.byte_to_line(bytes.end);
-    // As the job counts: a selection of whole lines ends at the start of the next one.
-    if last > first && snapshot.rope.line_to_byte(last) == bytes.end {
-        last -= 1;
-    }
-    u32::try_from(last - first + 1).unwrap_or(u32::MAX)
 }
 
 /// A cost for a title: cents when there are some, else the first significant tenth of a cent,
