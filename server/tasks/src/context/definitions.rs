@@ -11,8 +11,9 @@ use regex::Regex;
 use ropey::Rope;
 use syntax::{OutlineItem, SyntaxTree, grammar_for_language_id, grammar_for_path};
 
+use super::definition::{Definition, is_definition_kind, shows_lines};
 use super::packet::{OpenDocument, PacketInput};
-use super::workspace::{Definition, excluded, is_definition_kind, shows_lines};
+use super::workspace::excluded;
 
 /// At most this many definitions of one name: `new` or `run` may be defined in every module,
 /// and a few of them say as much as all.
@@ -143,21 +144,16 @@ pub(crate) fn find(
                         .iter()
                         .any(|document| document.path == path)
             };
-            let from_index: Vec<&Definition> = workspace
-                .definitions_named(name)
-                .iter()
+            let from_index: Vec<Definition> = workspace
+                .lookup(name)
+                .into_iter()
                 .filter(|definition| !fresher(&definition.path))
                 .collect();
             // A name declared in more files than a packet shows (`new`, `run`, `Error`) cannot
             // be told apart without types: whichever few were sent would likely be the wrong
             // ones, and they cost as much as the selection itself.
             if from_index.len() <= MAX_PER_NAME {
-                of_name.extend(
-                    from_index
-                        .into_iter()
-                        .take(MAX_PER_NAME - of_name.len())
-                        .cloned(),
-                );
+                of_name.extend(from_index.into_iter().take(MAX_PER_NAME - of_name.len()));
             }
         }
         found.extend(of_name);
@@ -248,6 +244,19 @@ mod tests {
             billing/models.py:3 (method add)
                 def add(self, amount: float) -> None:"#]]
         .assert_eq(&definitions.text);
+        let sent: Vec<(String, u32, String, String, u32)> = packet
+            .definitions_sent()
+            .into_iter()
+            .map(|d| (d.path, d.line, d.kind, d.name, d.lines_shown))
+            .collect();
+        let models = "billing/models.py".to_owned();
+        assert_eq!(
+            sent,
+            [
+                (models.clone(), 1, "class".into(), "Invoice".into(), 4),
+                (models, 3, "method".into(), "add".into(), 1),
+            ]
+        );
     }
 
     #[test]

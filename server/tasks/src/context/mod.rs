@@ -9,6 +9,7 @@
 //! - [`workspace`]: [`WorkspaceIndex`] (name → definitions) and [`excluded`].
 //! - [`prompt`]: [`Templates`] and [`render`], one template per role in `server/tasks/prompts/`.
 
+mod definition;
 mod definitions;
 mod fit;
 pub mod packet;
@@ -17,12 +18,11 @@ pub mod secrets;
 mod sections;
 pub mod workspace;
 
+pub use definition::Definition;
 pub use packet::{
     Cut, DiagnosticNote, NEVER_CUT, OpenDocument, PRIORITY, Packet, PacketInput, Section,
-    SectionKind, build_packet,
+    SectionKind, SentDefinition, build_packet,
 };
 pub use prompt::{PLACEHOLDERS, TemplateError, TemplateKind, Templates, render};
 pub use secrets::{Redaction, SecretKind, mask_secrets};
-pub use workspace::{
-    DEFAULT_EXCLUDES, Definition, MAX_FILE_BYTES, MAX_FILES, WorkspaceIndex, excluded,
-};
+pub use workspace::{DEFAULT_EXCLUDES, MAX_FILE_BYTES, MAX_FILES, WorkspaceIndex, excluded};

@@ -256,6 +256,45 @@ impl Packet {
         }
     }
 
+    /// The definitions the packet shows, in order, read back from its definitions section:
+    /// what a model was actually given after the budget had its say (the context benchmark
+    /// scores these against a language tool's go-to-definition).
+    pub fn definitions_sent(&self) -> Vec<SentDefinition> {
+        let Some(section) = self.section(SectionKind::Definitions) else {
+            return Vec::new();
+        };
+        let mut sent: Vec<SentDefinition> = Vec::new();
+        for line in section.text.lines() {
+            if line.is_empty() || line.starts_with(' ') {
+                if let Some(last) = sent.last_mut()
+                    && line.trim() != "…"
+                {
+                    last.lines_shown += 1;
+                }
+                continue;
+            }
+            let Some((place, what)) = line.rsplit_once(" (") else {
+                continue;
+            };
+            let Some((path, number)) = place.rsplit_once(':') else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u32>() else {
+                continue;
+            };
+            let what = what.trim_end_matches(')');
+            let (kind, name) = what.split_once(' ').unwrap_or(("", what));
+            sent.push(SentDefinition {
+                path: path.to_owned(),
+                line: number,
+                kind: kind.to_owned(),
+                name: name.to_owned(),
+                lines_shown: 0,
+            });
+        }
+        sent
+    }
+
     /// The selection's lines as a citation suffix: `12` or `12-20`.
     pub fn lines(&self) -> String {
         if self.first_line == self.last_line {
@@ -264,6 +303,21 @@ impl Packet {
             format!("{}-{}", self.first_line, self.last_line)
         }
     }
+}
+
+/// One definition as a packet shows it (see [`Packet::definitions_sent`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentDefinition {
+    /// As labelled in the packet.
+    pub path: String,
+    /// 1-based line the definition starts on.
+    pub line: u32,
+    /// The outline kind (`function`, `struct`, ...).
+    pub kind: String,
+    /// The declared name.
+    pub name: String,
+    /// How many of its lines the packet shows, from `line` on.
+    pub lines_shown: u32,
 }
 
 /// Builds the packet for one action. See the module docs for what goes in and the order the

@@ -7,10 +7,10 @@ use std::ops::{Range, RangeInclusive};
 use ropey::Rope;
 use syntax::{OutlineItem, SymbolKind, SyntaxTree};
 
+use super::definition::Definition;
 use super::fit::{Draft, Unit};
 use super::packet::{DiagnosticNote, SectionKind};
 use super::secrets::{Found, Redaction, find_secrets, mask_range, mask_secrets};
-use super::workspace::Definition;
 
 /// Lines of context shown on each side of the selection in the enclosing scope.
 pub(crate) const CONTEXT_LINES: usize = 3;
