@@ -4,3 +4,6 @@
 (decorated_definition definition: (class_definition name: (identifier) @name body: (block) @body)) @class
 (function_definition name: (identifier) @name body: (block) @body) @function
 (class_definition name: (identifier) @name body: (block) @body) @class
+; Module-level names bound once (`DEFAULT_TIMEOUT = 30`, `log = logging.getLogger()`): a caller
+; needs their value as much as a function's signature.
+(module (expression_statement (assignment left: (identifier) @name)) @constant)

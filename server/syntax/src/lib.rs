@@ -12,6 +12,7 @@
 
 mod complexity;
 mod items;
+mod locals;
 mod markers;
 mod outline;
 mod queries;

@@ -30,6 +30,10 @@ pub struct OutlineItem {
     pub name_bytes: Option<Range<usize>>,
     /// How many outline items enclose this one: 0 at top level, 1 for a method of a class...
     pub depth: usize,
+    /// The name of the nearest named item enclosing this one: a method's class, impl type or
+    /// trait (an impl's generics and path left out: `impl<T> a::Walk<T>` is `Walk`), a
+    /// function's module. `None` at top level.
+    pub container: Option<String>,
 }
 
 /// One import statement.
@@ -55,6 +59,8 @@ impl SyntaxTree {
         let Some(query) = self.grammar().compiled(QueryKind::Outline) else {
             return Vec::new();
         };
+        // The named items enclosing the current one, innermost last: (bytes, name).
+        let mut enclosing: Vec<(Range<usize>, String)> = Vec::new();
         items::collect(query, self.tree().root_node(), rope, None)
             .into_iter()
             .map(|item| {
@@ -63,15 +69,33 @@ impl SyntaxTree {
                     Some(end) if end > bytes.start => text(rope, bytes.start..end),
                     _ => first_line(rope, bytes.clone()),
                 };
+                let name = item
+                    .name
+                    .map(|name| collapse_whitespace(&text(rope, name.byte_range())));
+                // Items of one node (`X, Y float64`) are siblings, not each other's container.
+                while enclosing
+                    .last()
+                    .is_some_and(|(outer, _)| outer.end < bytes.end || *outer == bytes)
+                {
+                    enclosing.pop();
+                }
+                let container = enclosing.last().map(|(_, name)| name.clone());
+                if let Some(name) = &name {
+                    let own = if item.kind == SymbolKind::Impl {
+                        type_name(name)
+                    } else {
+                        name.clone()
+                    };
+                    enclosing.push((bytes.clone(), own));
+                }
                 OutlineItem {
                     kind: item.kind,
-                    name: item
-                        .name
-                        .map(|name| collapse_whitespace(&text(rope, name.byte_range()))),
+                    name,
                     signature: signature.trim_end().to_owned(),
                     bytes,
                     name_bytes: item.name.map(|name| name.byte_range()),
                     depth: item.depth,
+                    container,
                 }
             })
             .collect()
@@ -115,6 +139,19 @@ impl SyntaxTree {
     }
 }
 
+/// The bare name of a type as an impl names it: `Walk` for `a::Walk<T>`, `&'a mut Walk` or
+/// `dyn Walk + Send`.
+fn type_name(written: &str) -> String {
+    let mut name = written.split('<').next().unwrap_or(written);
+    name = name.split('+').next().unwrap_or(name);
+    let name = name.rsplit("::").next().unwrap_or(name);
+    let name = name
+        .split_whitespace()
+        .rfind(|word| !word.starts_with('\'') && !matches!(*word, "&" | "mut" | "dyn"))
+        .unwrap_or(name);
+    name.trim_start_matches('&').to_owned()
+}
+
 /// Where a signature ends: after the last token before the body that is not a comment, so a
 /// comment between `def f():` and its first statement stays out of it.
 fn signature_end(body: Node<'_>) -> usize {
@@ -140,4 +177,57 @@ fn first_line(rope: &Rope, range: Range<usize>) -> String {
         end += chunk.len();
     }
     text(rope, start..end)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::grammar_for_language_id;
+
+    fn containers(language: &str, source: &str) -> Vec<(String, Option<String>)> {
+        let rope = Rope::from_str(source);
+        let grammar = grammar_for_language_id(language).expect("a grammar");
+        let tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
+        tree.outline(&rope)
+            .into_iter()
+            .map(|item| (item.name.unwrap_or_default(), item.container))
+            .collect()
+    }
+
+    #[test]
+    fn an_item_knows_the_named_item_it_is_in() {
+        let rust = "struct Walk { depth: usize }\n\
+            impl<'a, T: Clone> crate::walk::Walk<T> { fn is_dir(&self) -> bool { true } }\n\
+            trait Visit { fn visit(&mut self); }\n\
+            mod tests { fn helper() {} }\n\
+            fn free() {}\n";
+        let some = |name: &str| Some(name.to_owned());
+        assert_eq!(
+            containers("rust", rust),
+            [
+                ("Walk".to_owned(), None),
+                ("depth".to_owned(), some("Walk")),
+                ("crate::walk::Walk<T>".to_owned(), None),
+                ("is_dir".to_owned(), some("Walk")),
+                ("Visit".to_owned(), None),
+                ("visit".to_owned(), some("Visit")),
+                ("tests".to_owned(), None),
+                ("helper".to_owned(), some("tests")),
+                ("free".to_owned(), None),
+            ]
+        );
+        let python = "LIMIT = 3\nclass Session:\n    def send(self):\n        def inner():\n            pass\n";
+        assert_eq!(
+            containers("python", python),
+            [
+                ("LIMIT".to_owned(), None),
+                ("Session".to_owned(), None),
+                ("send".to_owned(), some("Session")),
+                ("inner".to_owned(), some("send")),
+            ]
+        );
+        assert_eq!(type_name("&'a mut dyn Walk<T> + Send"), "Walk");
+    }
 }

@@ -28,16 +28,20 @@ pub enum QueryKind {
     Markers,
     /// `complexity.scm`: branches, loops and functions, counted by [`crate::SyntaxTree::complexity`].
     Complexity,
+    /// `locals.scm`: the patterns that bind local names (parameters, `let`, assignments, loop
+    /// variables), read by [`crate::SyntaxTree::locals`].
+    Locals,
 }
 
 impl QueryKind {
     /// Every kind, in the order grammars store them.
-    pub const ALL: [QueryKind; 5] = [
+    pub const ALL: [QueryKind; 6] = [
         QueryKind::Scopes,
         QueryKind::Outline,
         QueryKind::Imports,
         QueryKind::Markers,
         QueryKind::Complexity,
+        QueryKind::Locals,
     ];
 
     /// The file name under `grammars/<lang>/`.
@@ -48,6 +52,7 @@ impl QueryKind {
             QueryKind::Imports => "imports.scm",
             QueryKind::Markers => "markers.scm",
             QueryKind::Complexity => "complexity.scm",
+            QueryKind::Locals => "locals.scm",
         }
     }
 
@@ -68,6 +73,7 @@ impl QueryKind {
             (QueryKind::Complexity, "branch") => Some(Role::Branch),
             (QueryKind::Complexity, "loop") => Some(Role::Loop),
             (QueryKind::Complexity, "function") => Some(Role::Function),
+            (QueryKind::Locals, "local") => Some(Role::Local),
             _ => None,
         }
     }
@@ -93,6 +99,8 @@ pub(crate) enum Role {
     Branch,
     Loop,
     Function,
+    /// A pattern that binds local names.
+    Local,
     /// A helper capture for a predicate.
     Ignored,
 }
@@ -135,11 +143,13 @@ impl CompiledQuery {
                 )));
             }
         }
-        // `complexity` has no rope to read text from, so a text predicate there could never hold.
-        if kind == QueryKind::Complexity && source.contains("(#") {
-            return Err(invalid(
-                "complexity queries cannot use text predicates".to_owned(),
-            ));
+        // `complexity` and `locals` have no rope to read text from, so a text predicate there
+        // could never hold.
+        if matches!(kind, QueryKind::Complexity | QueryKind::Locals) && source.contains("(#") {
+            return Err(invalid(format!(
+                "{} queries cannot use text predicates",
+                kind.file_name().trim_end_matches(".scm")
+            )));
         }
         Ok(CompiledQuery { query, roles })
     }
@@ -176,7 +186,7 @@ impl CompiledQuery {
     }
 
     /// Calls `each` with the role and node of every capture in `range`, for queries without text
-    /// predicates (checked at compile time for [`QueryKind::Complexity`]).
+    /// predicates (checked at compile time for [`QueryKind::Complexity`] and [`QueryKind::Locals`]).
     pub(crate) fn for_each_capture<'t>(
         &self,
         node: Node<'t>,

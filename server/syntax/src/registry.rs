@@ -60,6 +60,7 @@ struct Sources {
     imports: Option<&'static str>,
     markers: Option<&'static str>,
     complexity: Option<&'static str>,
+    locals: Option<&'static str>,
 }
 
 impl Grammar {
@@ -83,6 +84,7 @@ impl Grammar {
                 sources.imports,
                 sources.markers,
                 sources.complexity,
+                sources.locals,
             ],
             compiled: Default::default(),
         }
@@ -180,6 +182,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("rust", "imports.scm")),
                 markers: Some(scm!("rust", "markers.scm")),
                 complexity: Some(scm!("rust", "complexity.scm")),
+                locals: Some(scm!("rust", "locals.scm")),
             },
         ),
         Grammar::new(
@@ -194,6 +197,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("python", "imports.scm")),
                 markers: Some(scm!("python", "markers.scm")),
                 complexity: Some(scm!("python", "complexity.scm")),
+                locals: Some(scm!("python", "locals.scm")),
             },
         ),
         Grammar::new(
@@ -209,6 +213,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("javascript", "imports.scm")),
                 markers: Some(scm!("javascript", "markers.scm")),
                 complexity: Some(scm!("javascript", "complexity.scm")),
+                locals: Some(scm!("javascript", "locals.scm")),
             },
         ),
         Grammar::new(
@@ -240,6 +245,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("go", "imports.scm")),
                 markers: Some(scm!("go", "markers.scm")),
                 complexity: Some(scm!("go", "complexity.scm")),
+                locals: Some(scm!("go", "locals.scm")),
             },
         ),
         Grammar::new(
@@ -256,6 +262,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("c", "imports.scm")),
                 markers: Some(scm!("c", "markers.scm")),
                 complexity: Some(scm!("c", "complexity.scm")),
+                ..Sources::default()
             },
         ),
         Grammar::new(
@@ -272,6 +279,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm_inheriting!("cpp", "c", "imports.scm")),
                 markers: Some(scm!("c", "markers.scm")),
                 complexity: Some(scm_inheriting!("cpp", "c", "complexity.scm")),
+                ..Sources::default()
             },
         ),
         Grammar::new(
@@ -286,6 +294,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("java", "imports.scm")),
                 markers: Some(scm!("java", "markers.scm")),
                 complexity: Some(scm!("java", "complexity.scm")),
+                ..Sources::default()
             },
         ),
         Grammar::new(
@@ -300,6 +309,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("lua", "imports.scm")),
                 markers: Some(scm!("lua", "markers.scm")),
                 complexity: Some(scm!("lua", "complexity.scm")),
+                ..Sources::default()
             },
         ),
         Grammar::new(
@@ -324,6 +334,7 @@ static GRAMMARS: LazyLock<Vec<Grammar>> = LazyLock::new(|| {
                 imports: Some(scm!("bash", "imports.scm")),
                 markers: Some(scm!("bash", "markers.scm")),
                 complexity: Some(scm!("bash", "complexity.scm")),
+                ..Sources::default()
             },
         ),
         Grammar::new(
@@ -378,6 +389,7 @@ fn typescript_sources() -> Sources {
         imports: Some(scm!("javascript", "imports.scm")),
         markers: Some(scm!("javascript", "markers.scm")),
         complexity: Some(scm!("javascript", "complexity.scm")),
+        locals: Some(scm_inheriting!("typescript", "javascript", "locals.scm")),
     }
 }
 

@@ -43,6 +43,7 @@ async def fetch(url,
         expect![[r#"
             scope: function clean L22-24
             outline:
+              constant TIMEOUT L10: TIMEOUT = 30
               class Repo L13-25: @dataclass⏎class Repo(Base):
                 method __init__ L17-18: def __init__(self, path: str) -> None:
                 method name L20-25: @property⏎    def name(self) -> str:

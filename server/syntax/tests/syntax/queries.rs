@@ -35,12 +35,12 @@ fn each_language_has_the_query_files_that_make_sense_for_it() {
         })
         .collect();
     expect![[r#"
-        rust       scopes.scm outline.scm imports.scm markers.scm complexity.scm
-        python     scopes.scm outline.scm imports.scm markers.scm complexity.scm
-        javascript scopes.scm outline.scm imports.scm markers.scm complexity.scm
-        typescript scopes.scm outline.scm imports.scm markers.scm complexity.scm
-        tsx        scopes.scm outline.scm imports.scm markers.scm complexity.scm
-        go         scopes.scm outline.scm imports.scm markers.scm complexity.scm
+        rust       scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
+        python     scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
+        javascript scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
+        typescript scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
+        tsx        scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
+        go         scopes.scm outline.scm imports.scm markers.scm complexity.scm locals.scm
         c          scopes.scm outline.scm imports.scm markers.scm complexity.scm
         cpp        scopes.scm outline.scm imports.scm markers.scm complexity.scm
         java       scopes.scm outline.scm imports.scm markers.scm complexity.scm
