@@ -30,6 +30,9 @@ pub use registry::{Grammar, grammar_by_name, grammar_for_language_id, grammar_fo
 pub use scope::Scope;
 pub use symbol::{ScopeKind, SymbolKind};
 pub use tree::{ErrorSpot, SyntaxTree};
+/// Tree-sitter's node, for callers that walk a [`SyntaxTree`] themselves (the same version the
+/// trees are built with).
+pub use tree_sitter::Node;
 
 /// Why parsing or a query failed.
 #[derive(Debug, thiserror::Error)]

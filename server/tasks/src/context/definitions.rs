@@ -1,6 +1,7 @@
-//! Definitions of the identifiers a selection uses: identifiers found with tree-sitter (or a
-//! regex for plain text), looked up in the outlines of the other open documents first (they
-//! may hold unsaved changes) and then in the workspace index.
+//! Definitions of what a selection uses: its uses read from the tree (locals left out), the
+//! candidates of each name gathered from this file, the other open documents (they may hold
+//! unsaved changes) and the workspace index, and for each use the one it clearly means
+//! ([`rank`]), most relied on first.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
@@ -9,15 +10,14 @@ use std::time::Duration;
 
 use regex::Regex;
 use ropey::Rope;
-use syntax::{OutlineItem, SyntaxTree, grammar_for_language_id, grammar_for_path};
+use syntax::{OutlineItem, SymbolKind, SyntaxTree, grammar_for_language_id, grammar_for_path};
 
-use super::definition::{Definition, is_definition_kind, shows_lines};
+use super::definition::{Definition, is_definition_kind};
 use super::packet::{OpenDocument, PacketInput};
+use super::rank::{self, FileFacts};
+use super::uses::{self, NameUse, UseKind, Uses, path_last_segment};
 use super::workspace::excluded;
 
-/// At most this many definitions of one name: `new` or `run` may be defined in every module,
-/// and a few of them say as much as all.
-pub(crate) const MAX_PER_NAME: usize = 3;
 /// At most this many definitions in a packet, before the budget has its say.
 pub(crate) const MAX_DEFINITIONS: usize = 24;
 /// At most this many distinct identifiers are looked up.
@@ -89,36 +89,116 @@ pub(crate) fn identifiers(
     names
 }
 
-/// The definitions of `names`, in the order of the names, at most [`MAX_PER_NAME`] each and
-/// [`MAX_DEFINITIONS`] in all: the current document's types (its outline shows their
-/// signatures, not their fields), then the other open documents' declarations, then the
-/// workspace index's, unless the index declares the name more than [`MAX_PER_NAME`] times. Excluded open documents are never read, and the index's copy of an open
-/// document gives way to the open one.
+/// What the selection uses: with a tree, each name with how it is used and through what
+/// (see [`uses::uses`]), locals of the enclosing function left out; without one, its words.
+pub(crate) fn selection_uses(
+    input: &PacketInput<'_>,
+    outline: &[OutlineItem],
+    selection: &Range<usize>,
+    own: &HashSet<String>,
+) -> Uses {
+    let Some(tree) = input.tree else {
+        let names = identifiers(input.rope, None, selection.clone(), own);
+        return Uses {
+            names: names
+                .into_iter()
+                .map(|name| NameUse {
+                    name,
+                    kind: UseKind::Word,
+                    receiver: None,
+                    unknown_receiver: false,
+                    through: None,
+                    count: 1,
+                })
+                .collect(),
+        };
+    };
+    let locals_range = tree
+        .enclosing_scope(input.rope, selection.clone())
+        .map_or(selection.clone(), |scope| {
+            scope.bytes.start.min(selection.start)..scope.bytes.end.max(selection.end)
+        });
+    let enclosing_type = enclosing_type(outline, selection);
+    uses::uses(
+        input.rope,
+        tree,
+        selection.clone(),
+        locals_range,
+        own,
+        enclosing_type.as_deref(),
+    )
+}
+
+/// What `self` and `Self` mean in the selection: the innermost class, struct, trait or impl
+/// around it (an impl by its type's bare name).
+fn enclosing_type(outline: &[OutlineItem], selection: &Range<usize>) -> Option<String> {
+    outline
+        .iter()
+        .filter(|item| {
+            matches!(
+                item.kind,
+                SymbolKind::Class
+                    | SymbolKind::Struct
+                    | SymbolKind::Enum
+                    | SymbolKind::Interface
+                    | SymbolKind::Trait
+                    | SymbolKind::Impl
+            ) && item.bytes.start <= selection.start
+                && selection.end <= item.bytes.end
+        })
+        .max_by_key(|item| item.depth)
+        .and_then(|item| item.name.as_deref())
+        .map(path_last_segment)
+}
+
+/// How much a kind of use weighs when the budget must choose: what the selection calls and
+/// the types it names matter more than a constant it reads.
+fn weight(kind: UseKind) -> usize {
+    match kind {
+        UseKind::Call | UseKind::Member | UseKind::Type => 3,
+        UseKind::Value => 2,
+        UseKind::Macro | UseKind::Word => 1,
+    }
+}
+
+/// The definitions the selection relies on, most relied on first, at most [`MAX_DEFINITIONS`]:
+/// for each use, the one declaration it clearly means ([`rank::choose`]) among those of that
+/// name in this file (outside the selection and the items around it), the other open
+/// documents (excluded ones are never read) and the workspace index (whose copy of an open
+/// document gives way to the open one).
 pub(crate) fn find(
     input: &PacketInput<'_>,
     outline: &[OutlineItem],
-    names: &[String],
+    selection: &Range<usize>,
+    uses: &Uses,
 ) -> Vec<Definition> {
-    if names.is_empty() {
+    if uses.names.is_empty() {
         return Vec::new();
     }
+    let names = uses.distinct_names();
     let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let is_excluded = |path: &str| match input.workspace {
         Some(workspace) => workspace.is_excluded(path),
         None => excluded(path, &[]),
     };
-    let mut open: HashMap<String, Vec<Definition>> = HashMap::new();
-    let own_types = outline
+    let mut candidates: HashMap<String, Vec<Definition>> = HashMap::new();
+    let own_file = outline
         .iter()
-        .filter(|item| shows_lines(item.kind))
+        .filter(|item| is_definition_kind(item.kind))
+        .filter(|item| {
+            let inside = selection.start <= item.bytes.start && item.bytes.end <= selection.end;
+            let around = item.bytes.start <= selection.start && selection.end <= item.bytes.end;
+            !inside && !around
+        })
         .filter(|item| {
             item.name
                 .as_deref()
                 .is_some_and(|name| wanted.contains(name))
         })
         .filter_map(|item| Definition::from_item(input.path, input.rope, item));
-    for definition in own_types {
-        open.entry(definition.name.clone())
+    for definition in own_file {
+        candidates
+            .entry(definition.name.clone())
             .or_default()
             .push(definition);
     }
@@ -127,42 +207,97 @@ pub(crate) fn find(
             continue;
         }
         for definition in open_definitions(document, &wanted) {
-            open.entry(definition.name.clone())
+            candidates
+                .entry(definition.name.clone())
                 .or_default()
                 .push(definition);
         }
     }
-    let mut found = Vec::new();
-    for name in names {
-        let mut of_name = open.remove(name).unwrap_or_default();
-        of_name.truncate(MAX_PER_NAME);
-        if let Some(workspace) = input.workspace {
-            let fresher = |path: &str| {
-                path == input.path
-                    || input
-                        .open_documents
-                        .iter()
-                        .any(|document| document.path == path)
-            };
-            let from_index: Vec<Definition> = workspace
+    if let Some(workspace) = input.workspace {
+        let fresher = |path: &str| {
+            path == input.path
+                || input
+                    .open_documents
+                    .iter()
+                    .any(|document| document.path == path)
+        };
+        for name in &names {
+            let from_index = workspace
                 .lookup(name)
                 .into_iter()
-                .filter(|definition| !fresher(&definition.path))
-                .collect();
-            // A name declared in more files than a packet shows (`new`, `run`, `Error`) cannot
-            // be told apart without types: whichever few were sent would likely be the wrong
-            // ones, and they cost as much as the selection itself.
-            if from_index.len() <= MAX_PER_NAME {
-                of_name.extend(from_index.into_iter().take(MAX_PER_NAME - of_name.len()));
-            }
-        }
-        found.extend(of_name);
-        if found.len() >= MAX_DEFINITIONS {
-            break;
+                .filter(|definition| !fresher(&definition.path));
+            candidates
+                .entry(name.clone())
+                .or_default()
+                .extend(from_index);
         }
     }
+    let imports: Vec<String> = input
+        .tree
+        .map(|tree| {
+            tree.imports(input.rope)
+                .into_iter()
+                .map(|import| import.text)
+                .collect()
+        })
+        .unwrap_or_default();
+    let facts = FileFacts::new(input.path, imports.iter().map(String::as_str));
+
+    // (reliance, score, order of first use, definition), one per declaration.
+    let mut chosen: Vec<(usize, i32, usize, Definition)> = Vec::new();
+    for (order, used) in uses.names.iter().enumerate() {
+        let Some(of_name) = candidates.get(&used.name) else {
+            continue;
+        };
+        let Some((definition, score)) = rank::choose(of_name, used, &facts) else {
+            continue;
+        };
+        let reliance = used.count * weight(used.kind);
+        match chosen
+            .iter_mut()
+            .find(|(.., seen)| seen.path == definition.path && seen.line == definition.line)
+        {
+            Some(seen) => seen.0 += reliance,
+            None => chosen.push((reliance, score, order, definition.clone())),
+        }
+    }
+    chosen.sort_by_key(|(reliance, score, order, _)| {
+        (
+            std::cmp::Reverse(*reliance),
+            std::cmp::Reverse(*score),
+            *order,
+        )
+    });
+    let ranked: Vec<Definition> = chosen
+        .into_iter()
+        .map(|(.., definition)| definition)
+        .collect();
+    let mut found = without_repeats(ranked);
     found.truncate(MAX_DEFINITIONS);
     found
+}
+
+/// The definitions without those another one already shows (a method whose signature is one
+/// of its class's member lines): the one shown in full takes the better rank of the two.
+fn without_repeats(ranked: Vec<Definition>) -> Vec<Definition> {
+    let same = |a: &Definition, b: &Definition| a.path == b.path && a.line == b.line;
+    let mut kept: Vec<Definition> = Vec::with_capacity(ranked.len());
+    for definition in &ranked {
+        let cover = ranked.iter().find(|other| {
+            other.path == definition.path
+                && other.line != definition.line
+                && !definition.shown_lines.is_empty()
+                && definition
+                    .shown_lines
+                    .iter()
+                    .all(|line| other.shown_lines.contains(line))
+        });
+        let keep = cover.unwrap_or(definition);
+        if !kept.iter().any(|seen| same(seen, keep)) {
+            kept.push(keep.clone());
+        }
+    }
+    kept
 }
 
 /// The definitions among `wanted` in an open document's outline, parsing it when the editor
@@ -239,23 +374,23 @@ mod tests {
             billing/models.py:1 (class Invoice)
                 class Invoice:
                     total: float
-                    def add(self, amount: float) -> None:
-                        self.total += amount
-            billing/models.py:3 (method add)
-                def add(self, amount: float) -> None:"#]]
+                    def add(self, amount: float) -> None:"#]]
         .assert_eq(&definitions.text);
-        let sent: Vec<(String, u32, String, String, u32)> = packet
+        let sent: Vec<(String, u32, String, String, Vec<u32>)> = packet
             .definitions_sent()
             .into_iter()
-            .map(|d| (d.path, d.line, d.kind, d.name, d.lines_shown))
+            .map(|d| (d.path, d.line, d.kind, d.name, d.shown))
             .collect();
-        let models = "billing/models.py".to_owned();
+        // `add` is one of the class's member lines, so the class alone is sent.
         assert_eq!(
             sent,
-            [
-                (models.clone(), 1, "class".into(), "Invoice".into(), 4),
-                (models, 3, "method".into(), "add".into(), 1),
-            ]
+            [(
+                "billing/models.py".to_owned(),
+                1,
+                "class".into(),
+                "Invoice".into(),
+                vec![1, 2, 3]
+            )]
         );
     }
 

@@ -14,8 +14,10 @@ mod definitions;
 mod fit;
 pub mod packet;
 pub mod prompt;
+mod rank;
 pub mod secrets;
 mod sections;
+mod uses;
 pub mod workspace;
 
 pub use definition::Definition;

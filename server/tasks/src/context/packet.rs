@@ -30,6 +30,7 @@ use ropey::Rope;
 use serde::{Deserialize, Serialize};
 use syntax::SyntaxTree;
 
+use super::definition::Definition;
 use super::definitions;
 use super::fit::{self, Draft};
 use super::secrets::Redaction;
@@ -216,6 +217,10 @@ pub struct Packet {
     pub over_budget: bool,
     /// Whether secrets were masked.
     pub redacted: bool,
+    /// The definitions chosen for the packet, best first, before the budget trimmed the last
+    /// (see [`Packet::definitions_sent`] for those kept). Not serialized, as sections are not.
+    #[serde(skip)]
+    pub definitions: Vec<Definition>,
 }
 
 impl Packet {
@@ -253,6 +258,7 @@ impl Packet {
             budget: self.budget,
             over_budget: self.over_budget,
             redacted: self.redacted,
+            definitions: Vec::new(),
         }
     }
 
@@ -263,17 +269,10 @@ impl Packet {
         let Some(section) = self.section(SectionKind::Definitions) else {
             return Vec::new();
         };
-        let mut sent: Vec<SentDefinition> = Vec::new();
+        let mut sent = Vec::new();
         for line in section.text.lines() {
-            if line.is_empty() || line.starts_with(' ') {
-                if let Some(last) = sent.last_mut()
-                    && line.trim() != "…"
-                {
-                    last.lines_shown += 1;
-                }
-                continue;
-            }
-            let Some((place, what)) = line.rsplit_once(" (") else {
+            // A definition's heading is `path:line (kind name)`; its lines are indented.
+            let Some((place, _)) = line.rsplit_once(" (").filter(|_| !line.starts_with(' ')) else {
                 continue;
             };
             let Some((path, number)) = place.rsplit_once(':') else {
@@ -282,14 +281,20 @@ impl Packet {
             let Ok(number) = number.parse::<u32>() else {
                 continue;
             };
-            let what = what.trim_end_matches(')');
-            let (kind, name) = what.split_once(' ').unwrap_or(("", what));
+            let Some(definition) = self
+                .definitions
+                .iter()
+                .find(|definition| definition.path == path && definition.line == number)
+            else {
+                continue;
+            };
             sent.push(SentDefinition {
-                path: path.to_owned(),
-                line: number,
-                kind: kind.to_owned(),
-                name: name.to_owned(),
-                lines_shown: 0,
+                path: definition.path.clone(),
+                line: definition.line,
+                kind: definition.kind.clone(),
+                name: definition.name.clone(),
+                lines_shown: u32::try_from(definition.shown_lines.len()).unwrap_or(u32::MAX),
+                shown: definition.shown_lines.clone(),
             });
         }
         sent
@@ -316,8 +321,11 @@ pub struct SentDefinition {
     pub kind: String,
     /// The declared name.
     pub name: String,
-    /// How many of its lines the packet shows, from `line` on.
+    /// How many of its lines the packet shows.
     pub lines_shown: u32,
+    /// The 1-based lines of its file the packet shows (a type's header and member lines need
+    /// not be next to each other).
+    pub shown: Vec<u32>,
 }
 
 /// Builds the packet for one action. See the module docs for what goes in and the order the
@@ -341,8 +349,23 @@ pub fn build_packet(input: &PacketInput<'_>) -> Packet {
         .filter(|item| selection.start <= item.bytes.start && item.bytes.end <= selection.end)
         .filter_map(|item| item.name.clone())
         .collect();
-    let names = definitions::identifiers(input.rope, input.tree, selection.clone(), &own);
-    let found = definitions::find(input, &outline, &names);
+    let uses = definitions::selection_uses(input, &outline, &selection, &own);
+    let found = definitions::find(input, &outline, &selection, &uses);
+    // Every name the selection mentions, locals and receivers too (`os` in `os.path`): an
+    // import that brings one in is kept.
+    let used: HashSet<String> = uses
+        .names
+        .iter()
+        .flat_map(|used| [Some(&used.name), used.through.as_ref()])
+        .flatten()
+        .cloned()
+        .chain(definitions::identifiers(
+            input.rope,
+            input.tree,
+            selection.clone(),
+            &HashSet::new(),
+        ))
+        .collect();
 
     // Display order: what the model reads first to what it acts on last.
     let drafts: Vec<Draft> = [
@@ -354,7 +377,7 @@ pub fn build_packet(input: &PacketInput<'_>) -> Packet {
             .map(|plan| sections::plan(plan, input.redact_secrets)),
         input
             .tree
-            .map(|tree| sections::imports(&doc, tree, &selection, input.language_id)),
+            .map(|tree| sections::imports(&doc, tree, &selection, input.language_id, &used)),
         Some(sections::outline(
             &doc,
             &outline,
@@ -399,6 +422,7 @@ pub fn build_packet(input: &PacketInput<'_>) -> Packet {
         budget: input.token_budget,
         over_budget: fitted.over_budget,
         redacted: input.redact_secrets,
+        definitions: found,
     }
 }
 

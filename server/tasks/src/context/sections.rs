@@ -1,7 +1,7 @@
 //! Drafting each section of a packet from the document, its tree and the other inputs: which
 //! lines and items go in, how they are numbered and ranked for trimming, and masking them.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::{Range, RangeInclusive};
 
 use ropey::Rope;
@@ -430,19 +430,29 @@ pub(crate) fn outline(
     }
 }
 
-/// The file's imports outside the selection, as written; the last ones are trimmed first.
+/// The file's imports outside the selection that bring in a name it uses (or everything, as
+/// a glob does), as written; the last ones are trimmed first. The rest of the import block
+/// says nothing about the selection and could be a third of a packet.
 pub(crate) fn imports(
     doc: &Doc<'_>,
     tree: &SyntaxTree,
     selection: &Range<usize>,
     language: &str,
+    used: &HashSet<String>,
 ) -> Draft {
+    let brings_in_a_used_name = |text: &str| {
+        text.contains('*')
+            || text
+                .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .any(|word| used.contains(word))
+    };
     let units = tree
         .imports(doc.rope)
         .into_iter()
         .filter(|import| {
             !(selection.start <= import.bytes.start && import.bytes.end <= selection.end)
         })
+        .filter(|import| brings_in_a_used_name(&import.text))
         .enumerate()
         .map(|(index, import)| {
             let (text, redactions) = doc.piece(import.bytes);

@@ -52,13 +52,13 @@ fn definitions_come_from_open_documents_first_then_the_workspace() {
                 pub x: f64,
                 pub y: f64,
             }
+        src/geometry.rs:16 (method from_corners)
+            pub fn from_corners(a: Point, b: Point) -> Rectangle
         src/geometry.rs:10 (struct Rectangle)
             pub struct Rectangle {
                 pub min: Point,
                 pub max: Point,
             }
-        src/geometry.rs:16 (method from_corners)
-            pub fn from_corners(a: Point, b: Point) -> Rectangle
         src/units.rs:4 (function to_feet)
             pub fn to_feet(m: Metres) -> f64"#]]
     .assert_eq(&definitions.text);

@@ -30,71 +30,69 @@ fn a_rust_packet_has_every_section() {
     check(
         &build_packet(&input),
         expect![[r#"
-        selection 648..948, lines 36-44, 448 of 100000 tokens
+            selection 648..948, lines 36-44, 435 of 100000 tokens
 
-        [Instruction, 13 tokens]
-        ## Instruction
-        Skip the first point, it is already counted.
+            [Instruction, 13 tokens]
+            ## Instruction
+            Skip the first point, it is already counted.
 
-        [Imports, 35 tokens]
-        ## Imports of src/shapes.rs
-        ```rust
-        use std::collections::HashMap;
-        use std::fmt;
-        use crate::geometry::{Point, Rectangle};
-        ```
+            [Imports, 22 tokens]
+            ## Imports of src/shapes.rs
+            ```rust
+            use crate::geometry::{Point, Rectangle};
+            ```
 
-        [Outline, 141 tokens]
-        ## Outline of src/shapes.rs (signatures only)
-        ```rust
-         7 | pub trait Shape
-         8 |     fn area(&self) -> f64;
-         9 |     fn name(&self) -> &str;
-        12 | pub struct Circle
-        17 | impl Shape for Circle
-        18 |     fn area(&self) -> f64
-        22 |     fn name(&self) -> &str
-        27 | pub fn total_area(shapes: &[Box<dyn Shape>]) -> f64
-        35 | pub fn bounding_box(points: &[Point]) -> Option<Rectangle>
-        47 | pub fn histogram(names: &[&str]) -> HashMap<String, usize>
-        ```
+            [Outline, 141 tokens]
+            ## Outline of src/shapes.rs (signatures only)
+            ```rust
+             7 | pub trait Shape
+             8 |     fn area(&self) -> f64;
+             9 |     fn name(&self) -> &str;
+            12 | pub struct Circle
+            17 | impl Shape for Circle
+            18 |     fn area(&self) -> f64
+            22 |     fn name(&self) -> &str
+            27 | pub fn total_area(shapes: &[Box<dyn Shape>]) -> f64
+            35 | pub fn bounding_box(points: &[Point]) -> Option<Rectangle>
+            47 | pub fn histogram(names: &[&str]) -> HashMap<String, usize>
+            ```
 
-        [Definitions, 64 tokens]
-        ## Definitions the selection uses
-        src/geometry.rs:10 (struct Rectangle)
-            pub struct Rectangle {
-                pub min: Point,
-                pub max: Point,
-            }
-        src/geometry.rs:16 (method from_corners)
-            pub fn from_corners(a: Point, b: Point) -> Rectangle
+            [Definitions, 64 tokens]
+            ## Definitions the selection uses
+            src/geometry.rs:16 (method from_corners)
+                pub fn from_corners(a: Point, b: Point) -> Rectangle
+            src/geometry.rs:10 (struct Rectangle)
+                pub struct Rectangle {
+                    pub min: Point,
+                    pub max: Point,
+                }
 
-        [EnclosingScope, 51 tokens]
-        ## Enclosing function `bounding_box` in src/shapes.rs
-        ```rust
-        35 | pub fn bounding_box(points: &[Point]) -> Option<Rectangle> {
-           | [the selection, lines 36-44]
-        45 | }
-        ```
+            [EnclosingScope, 51 tokens]
+            ## Enclosing function `bounding_box` in src/shapes.rs
+            ```rust
+            35 | pub fn bounding_box(points: &[Point]) -> Option<Rectangle> {
+               | [the selection, lines 36-44]
+            45 | }
+            ```
 
-        [Selection, 119 tokens]
-        ## Selection: src/shapes.rs:36-44
-        ```rust
-        36 |     let first = points.first()?;
-        37 |     let (mut min, mut max) = (*first, *first);
-        38 |     for point in points {
-        39 |         min.x = min.x.min(point.x);
-        40 |         min.y = min.y.min(point.y);
-        41 |         max.x = max.x.max(point.x);
-        42 |         max.y = max.y.max(point.y);
-        43 |     }
-        44 |     Some(Rectangle::from_corners(min, max))
-        ```
+            [Selection, 119 tokens]
+            ## Selection: src/shapes.rs:36-44
+            ```rust
+            36 |     let first = points.first()?;
+            37 |     let (mut min, mut max) = (*first, *first);
+            38 |     for point in points {
+            39 |         min.x = min.x.min(point.x);
+            40 |         min.y = min.y.min(point.y);
+            41 |         max.x = max.x.max(point.x);
+            42 |         max.y = max.y.max(point.y);
+            43 |     }
+            44 |     Some(Rectangle::from_corners(min, max))
+            ```
 
-        [Diagnostics, 25 tokens]
-        ## Diagnostics on the selection
-        line 40, warning (rustc): value assigned to `min` is never read
-    "#]],
+            [Diagnostics, 25 tokens]
+            ## Diagnostics on the selection
+            line 40, warning (rustc): value assigned to `min` is never read
+        "#]],
     );
 }
 
@@ -110,54 +108,52 @@ fn a_python_packet_enlarges_an_empty_selection_to_the_method() {
     check(
         &packet,
         expect![[r#"
-        selection 245..447, lines 18-22, 283 of 100000 tokens
+            selection 245..447, lines 18-22, 271 of 100000 tokens
 
-        [Instruction, 12 tokens]
-        ## Instruction
-        Is this right for an open polyline?
+            [Instruction, 12 tokens]
+            ## Instruction
+            Is this right for an open polyline?
 
-        [Imports, 28 tokens]
-        ## Imports of geo/polygon.py
-        ```python
-        import math
-        from dataclasses import dataclass
-        from typing import Iterable
-        ```
+            [Imports, 16 tokens]
+            ## Imports of geo/polygon.py
+            ```python
+            import math
+            ```
 
-        [Outline, 72 tokens]
-        ## Outline of geo/polygon.py (signatures only)
-        ```python
-         6 | @dataclass class Point:
-        12 | class Polygon:
-        15 |     def __init__(self, points: list[Point]):
-        24 |     def area(self) -> float:
-        28 | def largest(polygons: Iterable[Polygon]) -> Polygon | None:
-        ```
+            [Outline, 72 tokens]
+            ## Outline of geo/polygon.py (signatures only)
+            ```python
+             6 | @dataclass class Point:
+            12 | class Polygon:
+            15 |     def __init__(self, points: list[Point]):
+            24 |     def area(self) -> float:
+            28 | def largest(polygons: Iterable[Polygon]) -> Polygon | None:
+            ```
 
-        [EnclosingScope, 84 tokens]
-        ## Enclosing class `Polygon` in geo/polygon.py
-        ```python
-        12 | class Polygon:
-        ⋮
-        15 |     def __init__(self, points: list[Point]):
-        16 |         self.points = points
-        17 |
-           | [the selection, lines 18-22]
-        23 |
-        24 |     def area(self) -> float:
-        25 |         return 0.0
-        ```
+            [EnclosingScope, 84 tokens]
+            ## Enclosing class `Polygon` in geo/polygon.py
+            ```python
+            12 | class Polygon:
+            ⋮
+            15 |     def __init__(self, points: list[Point]):
+            16 |         self.points = points
+            17 |
+               | [the selection, lines 18-22]
+            23 |
+            24 |     def area(self) -> float:
+            25 |         return 0.0
+            ```
 
-        [Selection, 87 tokens]
-        ## Selection: geo/polygon.py:18-22
-        ```python
-        18 |     def perimeter(self) -> float:
-        19 |         total = 0.0
-        20 |         for a, b in zip(self.points, self.points[1:] + self.points[:1]):
-        21 |             total += math.dist((a.x, a.y), (b.x, b.y))
-        22 |         return total
-        ```
-    "#]],
+            [Selection, 87 tokens]
+            ## Selection: geo/polygon.py:18-22
+            ```python
+            18 |     def perimeter(self) -> float:
+            19 |         total = 0.0
+            20 |         for a, b in zip(self.points, self.points[1:] + self.points[:1]):
+            21 |             total += math.dist((a.x, a.y), (b.x, b.y))
+            22 |         return total
+            ```
+        "#]],
     );
 }
 

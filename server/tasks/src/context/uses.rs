@@ -1,0 +1,426 @@
+//! What a selection uses, read from its tree: each name with how it is used (called, called as
+//! a method, named as a type, read as a value), what it is reached through (`self`, a type in
+//! `Walk::new`, a variable in `walker.next()`), how often, and the local variables whose type
+//! the code states (`work: &Work`, `let w = Walk::new()`, `s = Session()`). Parameters and
+//! locals are left out (`SyntaxTree::locals`): looking them up would only find namesakes.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+
+use ropey::Rope;
+use syntax::{Node, SyntaxTree};
+
+/// At most this many distinct names are looked up.
+const MAX_USES: usize = 200;
+
+/// How a name is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum UseKind {
+    /// Called: `f(x)`, `Walk::new()`.
+    Call,
+    /// Called or read through a value: `walker.next()`, `self.send(r)`, `resp.ok` (a Python
+    /// property is a method).
+    Member,
+    /// Named as a type: `Work`, `x: Config`.
+    Type,
+    /// Read as a value: a constant, a static, a function passed along, an enum variant.
+    Value,
+    /// A macro: `bail!`.
+    Macro,
+    /// A word of a document without a tree: anything of that name.
+    Word,
+}
+
+/// One name the selection uses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct NameUse {
+    pub(crate) name: String,
+    pub(crate) kind: UseKind,
+    /// The type it is reached through, when the code says: `Self`/`self` resolve to the
+    /// enclosing type, `Walk` in `Walk::new`, a local's stated type in `work.is_dir()`.
+    pub(crate) receiver: Option<String>,
+    /// Whether it is reached through something whose type is not known (`x.y()` with `x`
+    /// untyped, `a.b.c()`): a member of some type, but which cannot be told.
+    pub(crate) unknown_receiver: bool,
+    /// What it is reached through, as written (`walker`, `models`, `self`), when it is.
+    pub(crate) through: Option<String>,
+    /// How many times the selection uses it this way.
+    pub(crate) count: usize,
+}
+
+/// The names a selection uses, in order of first use.
+#[derive(Debug, Default)]
+pub(crate) struct Uses {
+    pub(crate) names: Vec<NameUse>,
+}
+
+impl Uses {
+    /// The distinct names used, in order of first use.
+    pub(crate) fn distinct_names(&self) -> Vec<String> {
+        let mut seen = HashSet::new();
+        self.names
+            .iter()
+            .filter(|used| seen.insert(used.name.as_str()))
+            .map(|used| used.name.clone())
+            .collect()
+    }
+}
+
+/// The names `selection` uses, without `own` (what the selection defines itself), the locals
+/// bound in `locals_range` (the enclosing function), one-letter names and keywords.
+/// `enclosing_type` is what `self` and `Self` mean there.
+pub(crate) fn uses(
+    rope: &Rope,
+    tree: &SyntaxTree,
+    selection: Range<usize>,
+    locals_range: Range<usize>,
+    own: &HashSet<String>,
+    enclosing_type: Option<&str>,
+) -> Uses {
+    let locals = tree.locals(rope, locals_range.clone());
+    let typed = typed_locals(rope, tree, locals_range);
+    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+    let receiver_type = |receiver: Node<'_>| -> Option<String> {
+        let written = text(receiver);
+        match written.as_str() {
+            "self" | "Self" | "this" | "cls" => enclosing_type.map(str::to_owned),
+            _ if receiver.kind().contains("identifier") => typed.get(&written).cloned(),
+            _ => None,
+        }
+    };
+    let mut index: HashMap<(String, UseKind), usize> = HashMap::new();
+    let mut found = Uses::default();
+    let root = tree.tree().root_node();
+    let mut stack = vec![root];
+    let mut cursor = root.walk();
+    while let Some(node) = stack.pop() {
+        if node.end_byte() <= selection.start || node.start_byte() >= selection.end {
+            continue;
+        }
+        if node.child_count() > 0 {
+            let children: Vec<_> = node.children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+            continue;
+        }
+        if !(node.is_named()
+            && node.kind().contains("identifier")
+            && selection.start <= node.start_byte()
+            && node.end_byte() <= selection.end)
+        {
+            continue;
+        }
+        let name = text(node);
+        if name.len() < 2 || own.contains(&name) {
+            continue;
+        }
+        let Some(Classified {
+            kind,
+            receiver,
+            unknown_receiver,
+            through,
+        }) = classify(node, rope, &receiver_type)
+        else {
+            continue;
+        };
+        // A local is looked up only when reached through something (`self.ctx` is a member).
+        if receiver.is_none() && !unknown_receiver && locals.contains(&name) {
+            continue;
+        }
+        let key = (name.clone(), kind);
+        match index.get(&key) {
+            Some(&at) => found.names[at].count += 1,
+            None => {
+                if index.len() >= MAX_USES {
+                    break;
+                }
+                index.insert(key, found.names.len());
+                found.names.push(NameUse {
+                    name,
+                    kind,
+                    receiver,
+                    unknown_receiver,
+                    through,
+                    count: 1,
+                });
+            }
+        }
+    }
+    found
+}
+
+/// How one identifier leaf is used (see [`NameUse`]).
+struct Classified {
+    kind: UseKind,
+    receiver: Option<String>,
+    unknown_receiver: bool,
+    through: Option<String>,
+}
+
+/// How an identifier leaf is used: its kind, the receiver's type when known, and whether it
+/// is reached through something of unknown type. `None` for a name that is not looked up (a
+/// module in a path, a field of a struct literal, a keyword argument).
+fn classify(
+    node: Node<'_>,
+    rope: &Rope,
+    receiver_type: &impl Fn(Node<'_>) -> Option<String>,
+) -> Option<Classified> {
+    let plain = |kind| Classified {
+        kind,
+        receiver: None,
+        unknown_receiver: false,
+        through: None,
+    };
+    let node_text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+    let Some(parent) = node.parent() else {
+        return Some(plain(UseKind::Value));
+    };
+    let is = |field: &str| parent.child_by_field_name(field) == Some(node);
+    let called = |callee: Node<'_>| {
+        callee.parent().is_some_and(|call| {
+            matches!(call.kind(), "call_expression" | "call")
+                && call.child_by_field_name("function") == Some(callee)
+        })
+    };
+    // The name a declaration declares (`fn visit`, `class Session`) is no use of it.
+    let declares = ["_item", "_definition", "_declaration", "_signature_item"]
+        .iter()
+        .any(|suffix| parent.kind().ends_with(suffix));
+    if declares && is("name") {
+        return None;
+    }
+    if node.kind().contains("type_identifier") {
+        return Some(plain(UseKind::Type));
+    }
+    match parent.kind() {
+        // `x.name`, `x.name()` in Rust, Python, JavaScript and Go.
+        "field_expression" | "attribute" | "member_expression" | "selector_expression"
+            if is("field") || is("attribute") || is("property") =>
+        {
+            let receiver = ["value", "object", "operand"]
+                .iter()
+                .find_map(|field| parent.child_by_field_name(field))?;
+            let known = receiver_type(receiver);
+            Some(Classified {
+                kind: UseKind::Member,
+                unknown_receiver: known.is_none(),
+                receiver: known,
+                through: Some(node_text(receiver)),
+            })
+        }
+        // `Type::name` or `module::name`.
+        "scoped_identifier" | "scoped_type_identifier" if is("name") => {
+            let path = parent.child_by_field_name("path");
+            let kind = if called(parent) {
+                UseKind::Call
+            } else {
+                UseKind::Value
+            };
+            let receiver = path.and_then(|path| {
+                let last = path_last_segment(&node_text(path));
+                match last.as_str() {
+                    "Self" => receiver_type(path),
+                    // A module path (`crate::walk::f`, `io::stdout`) names no type.
+                    _ if last.starts_with(|c: char| c.is_uppercase()) => Some(last),
+                    _ => None,
+                }
+            });
+            Some(Classified {
+                kind,
+                receiver,
+                unknown_receiver: false,
+                through: path.map(node_text),
+            })
+        }
+        // The path of `Walk::new` is a type, the path of `walk::f` a module.
+        "scoped_identifier" | "scoped_type_identifier" if is("path") => {
+            let name = node_text(node);
+            name.starts_with(|c: char| c.is_uppercase())
+                .then(|| plain(UseKind::Type))
+        }
+        "macro_invocation" => Some(plain(UseKind::Macro)),
+        // `S { field: value }`, `f(key=value)`: the field's and keyword's names are no lookups.
+        "field_initializer" | "keyword_argument" if is("field") || is("name") => None,
+        _ if called(node) => Some(plain(UseKind::Call)),
+        // A Python annotation (`x: Config`) names a type.
+        "type" => Some(plain(UseKind::Type)),
+        _ => Some(plain(UseKind::Value)),
+    }
+}
+
+/// The last segment of a path (`Walk` of `crate::walk::Walk<T>`), generics left out.
+pub(crate) fn path_last_segment(path: &str) -> String {
+    let path = path.split('<').next().unwrap_or(path);
+    path.rsplit("::")
+        .next()
+        .unwrap_or(path)
+        .trim_start_matches(['&', '*'])
+        .trim()
+        .to_owned()
+}
+
+/// The bare type a written type names: `Work` for `&mut Work`, `Option<Work>` stays `Option`,
+/// `crate::walk::Walk<T>` is `Walk`; `None` for what names no type (`impl Fn`, a tuple).
+fn bare_type(written: &str) -> Option<String> {
+    let written = written.trim();
+    let mut words = written.split_whitespace().filter(|word| {
+        !word.starts_with('\'') && !matches!(*word, "&" | "mut" | "dyn" | "const" | "*")
+    });
+    let word = words.next()?;
+    let name = path_last_segment(word.trim_start_matches('&'));
+    name.starts_with(|c: char| c.is_alphabetic())
+        .then_some(name)
+        .filter(|name| name != "impl")
+}
+
+/// The locals in `range` whose type the code states: Rust `x: T` parameters and `let x: T`,
+/// `let x = T::new(..)` or `T { .. }`; Python `x: T` parameters and `x = T(..)` for a
+/// capitalized `T`; a TypeScript `x: T` parameter.
+fn typed_locals(rope: &Rope, tree: &SyntaxTree, range: Range<usize>) -> HashMap<String, String> {
+    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+    let mut typed = HashMap::new();
+    let root = tree.tree().root_node();
+    let mut stack = vec![root];
+    let mut cursor = root.walk();
+    while let Some(node) = stack.pop() {
+        if node.end_byte() <= range.start || node.start_byte() >= range.end {
+            continue;
+        }
+        let binding = match node.kind() {
+            "parameter" | "let_declaration" | "required_parameter" | "optional_parameter" => {
+                node.child_by_field_name("pattern")
+            }
+            "typed_parameter" => node.named_child(0),
+            "typed_default_parameter" | "default_parameter" => node.child_by_field_name("name"),
+            "assignment" => node.child_by_field_name("left"),
+            _ => None,
+        };
+        if let Some(binding) = binding.filter(|binding| binding.kind() == "identifier") {
+            let stated = node
+                .child_by_field_name("type")
+                .and_then(|written| bare_type(text(written).trim_start_matches(':')));
+            let constructed = || {
+                let value = node
+                    .child_by_field_name("value")
+                    .or_else(|| node.child_by_field_name("right"))?;
+                constructor_type(rope, value)
+            };
+            if let Some(type_name) = stated.or_else(constructed) {
+                typed.insert(text(binding), type_name);
+            }
+        }
+        if node.child_count() > 0 {
+            let children: Vec<_> = node.children(&mut cursor).collect();
+            stack.extend(children.into_iter().rev());
+        }
+    }
+    typed
+}
+
+/// The type a value constructs, when it says: `T::new(..)`, `T { .. }`, `T(..)` for a
+/// capitalized `T`, `&T::default()`.
+fn constructor_type(rope: &Rope, value: Node<'_>) -> Option<String> {
+    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+    let value = if matches!(value.kind(), "reference_expression" | "try_expression") {
+        value.named_child(value.named_child_count().saturating_sub(1))?
+    } else {
+        value
+    };
+    let capitalized = |name: String| name.starts_with(|c: char| c.is_uppercase()).then_some(name);
+    match value.kind() {
+        "struct_expression" => {
+            capitalized(path_last_segment(&text(value.child_by_field_name("name")?)))
+        }
+        "call_expression" | "call" => {
+            let callee = value.child_by_field_name("function")?;
+            match callee.kind() {
+                "scoped_identifier" => capitalized(path_last_segment(&text(
+                    callee.child_by_field_name("path")?,
+                ))),
+                "identifier" => capitalized(text(callee)),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    fn uses_of(language: &str, source: &str, enclosing: Option<&str>) -> Vec<String> {
+        let rope = Rope::from_str(source);
+        let grammar = syntax::grammar_for_language_id(language).expect("a grammar");
+        let tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
+        let all = 0..source.len();
+        uses(&rope, &tree, all.clone(), all, &HashSet::new(), enclosing)
+            .names
+            .into_iter()
+            .map(|used| {
+                let through = match (&used.receiver, used.unknown_receiver) {
+                    (Some(receiver), _) => format!(" on {receiver}"),
+                    (None, true) => " on ?".to_owned(),
+                    (None, false) => String::new(),
+                };
+                format!("{:?} {}{through} x{}", used.kind, used.name, used.count)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rust_uses_know_their_receivers_and_skip_locals() {
+        let source = "fn visit(&self, work: &Work, depth: usize) -> Result<(), Error> {\n\
+            let walker = Walk::new(self.root.clone());\n\
+            if work.is_dir() && self.is_quit() { return Ok(()); }\n\
+            walker.next(); other.push(depth); helper(MAX_DEPTH);\n\
+            let s = State { quit: true }; bail!(\"no\");\n}\n";
+        assert_eq!(
+            uses_of("rust", source, Some("Worker")),
+            [
+                "Type Work x1",
+                "Type Result x1",
+                "Type Error x1",
+                "Type Walk x1",
+                "Call new on Walk x1",
+                "Member root on Worker x1",
+                "Member clone on ? x1",
+                "Member is_dir on Work x1",
+                "Member is_quit on Worker x1",
+                "Call Ok x1",
+                "Member next on Walk x1",
+                "Value other x1",
+                "Member push on ? x1",
+                "Call helper x1",
+                "Value MAX_DEPTH x1",
+                "Type State x1",
+                "Macro bail x1",
+            ]
+        );
+    }
+
+    #[test]
+    fn python_uses_know_self_typed_parameters_and_constructed_locals() {
+        let source = "def send(self, request: PreparedRequest, **kwargs):\n\
+            \x20   adapter = self.get_adapter(url=request.url)\n\
+            \x20   hooks = Hooks()\n\
+            \x20   hooks.dispatch(request)\n\
+            \x20   r = adapter.send(request, timeout=DEFAULT_TIMEOUT)\n\
+            \x20   return models.Response(r)\n";
+        assert_eq!(
+            uses_of("python", source, Some("Session")),
+            [
+                "Type PreparedRequest x1",
+                "Member get_adapter on Session x1",
+                "Member url on PreparedRequest x1",
+                "Call Hooks x1",
+                "Member dispatch on Hooks x1",
+                "Member send on ? x1",
+                "Value DEFAULT_TIMEOUT x1",
+                "Value models x1",
+                "Member Response on ? x1",
+            ]
+        );
+    }
+}
