@@ -3,6 +3,7 @@
 //! criterion benchmarks both build on it, so they measure the same edits of the same text.
 
 pub mod client;
+pub mod context;
 pub mod corpus;
 pub mod edits;
 pub mod fake;
