@@ -13,8 +13,11 @@ pub struct Shown {
     pub line: u32,
     pub kind: String,
     pub name: String,
-    /// How many of its lines the packet shows, from `line` on.
+    /// How many of its lines the packet shows.
     pub lines_shown: u32,
+    /// The 1-based lines the packet shows (a type's header and member lines skip its doc
+    /// comments and bodies, so they need not follow one another).
+    pub shown: Vec<u32>,
 }
 
 impl Shown {
@@ -26,6 +29,7 @@ impl Shown {
             kind: sent.kind.clone(),
             name: sent.name.clone(),
             lines_shown: sent.lines_shown,
+            shown: sent.shown.clone(),
         }
     }
 }
@@ -67,15 +71,15 @@ impl Truth {
 
 /// Whether `sent` shows the truth at `place` named `name`: the same path and (a) the same name,
 /// with the truth's line from the sent definition's first line to [`DECORATOR_ALLOWANCE`] lines
-/// past its shown ones, or (b) any name, with the truth's line among the shown lines (a field
-/// or a method inside a shown class).
+/// past its last shown one, or (b) any name, with the truth's line among the shown lines (a
+/// field or a method's signature inside a shown class).
 pub fn covers(sent: &Shown, place: &Place, name: &str) -> bool {
     if sent.path != place.path || place.line < sent.line {
         return false;
     }
-    let by_name =
-        sent.name == name && place.line <= sent.line + sent.lines_shown + DECORATOR_ALLOWANCE;
-    let contained = place.line < sent.line + sent.lines_shown;
+    let last_shown = sent.shown.iter().copied().max().unwrap_or(sent.line);
+    let by_name = sent.name == name && place.line <= last_shown + DECORATOR_ALLOWANCE;
+    let contained = sent.shown.contains(&place.line);
     by_name || contained
 }
 
@@ -199,7 +203,26 @@ mod tests {
             kind: kind.to_owned(),
             name: name.to_owned(),
             lines_shown,
+            shown: (line..line + lines_shown.max(1)).collect(),
         }
+    }
+
+    #[test]
+    fn a_type_shown_as_header_and_members_covers_only_the_lines_shown() {
+        // `class Session` on 10, members shown on 12 and 40 (a docstring and bodies skipped).
+        let class = Shown {
+            shown: vec![10, 12, 40],
+            ..sent("sessions.py", 10, "class", "Session", 3)
+        };
+        assert!(covers_truth(&class, &Truth::at("sessions.py", 40, "send")));
+        assert!(!covers_truth(
+            &class,
+            &Truth::at("sessions.py", 11, "trust_env")
+        ));
+        assert!(!covers_truth(
+            &class,
+            &Truth::at("sessions.py", 30, "close")
+        ));
     }
 
     #[test]

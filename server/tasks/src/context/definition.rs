@@ -11,7 +11,7 @@ use syntax::{OutlineItem, SymbolKind};
 /// How many leading lines of a constant or type alias a definition shows.
 const DEFINITION_LINES: usize = 8;
 /// How many member lines (fields, variants, methods' first lines) a type shows.
-const MEMBER_LINES: usize = 16;
+const MEMBER_LINES: usize = 12;
 
 /// One declaration found in the workspace or an open document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -136,15 +136,13 @@ fn leading_lines(rope: &Rope, bytes: Range<usize>) -> (String, Vec<usize>) {
 }
 
 /// A line that says nothing about a type's shape: blank, a comment or doc comment, an
-/// attribute or decorator, or a lone closing bracket.
+/// attribute or decorator, or one that starts with a closing bracket (the end of a member's
+/// multi-line signature, `) -> None:`).
 fn is_noise(trimmed: &str) -> bool {
     trimmed.is_empty()
-        || ["//", "/*", "*", "#", "--", "@"]
+        || ["//", "/*", "*", "#", "--", "@", ")", "]", "}", ">"]
             .iter()
             .any(|prefix| trimmed.starts_with(prefix))
-        || trimmed
-            .chars()
-            .all(|c| matches!(c, '}' | ')' | ']' | '>' | ';' | ','))
 }
 
 /// Whether a Python docstring opens on this line, and if so its quote and whether it closes on
@@ -268,7 +266,7 @@ mod tests {
         let source = format!("enum E {{\n{variants}}}\n");
         let e = &definitions("rust", &source)[0];
         assert_eq!(e.signature.lines().count(), 1 + MEMBER_LINES + 1);
-        assert!(e.signature.ends_with("    V15,\n…"), "{}", e.signature);
+        assert!(e.signature.ends_with("    V11,\n…"), "{}", e.signature);
         assert_eq!(e.shown_lines.len(), 1 + MEMBER_LINES);
     }
 }

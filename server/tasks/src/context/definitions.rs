@@ -12,14 +12,14 @@ use regex::Regex;
 use ropey::Rope;
 use syntax::{OutlineItem, SymbolKind, SyntaxTree, grammar_for_language_id, grammar_for_path};
 
-use super::definition::{Definition, is_definition_kind};
+use super::definition::{Definition, is_definition_kind, shows_lines};
 use super::packet::{OpenDocument, PacketInput};
 use super::rank::{self, FileFacts};
-use super::uses::{self, NameUse, UseKind, Uses, path_last_segment};
+use super::uses::{self, NameUse, UseKind, Uses, bare_type, path_last_segment};
 use super::workspace::excluded;
 
 /// At most this many definitions in a packet, before the budget has its say.
-pub(crate) const MAX_DEFINITIONS: usize = 24;
+pub(crate) const MAX_DEFINITIONS: usize = 40;
 /// At most this many distinct identifiers are looked up.
 const MAX_IDENTIFIERS: usize = 200;
 /// How long parsing an open document without a tree may take.
@@ -126,7 +126,51 @@ pub(crate) fn selection_uses(
         locals_range,
         own,
         enclosing_type.as_deref(),
+        &field_types(outline),
+        &class_bases(outline),
     )
+}
+
+/// The base classes each class of the file names (`class HTTPAdapter(BaseAdapter):`), without
+/// `object`, generics' parameters and keywords (`metaclass=...`).
+pub(crate) fn class_bases(outline: &[OutlineItem]) -> HashMap<String, Vec<String>> {
+    outline
+        .iter()
+        .filter(|item| item.kind == SymbolKind::Class)
+        .filter_map(|item| {
+            let name = item.name.clone()?;
+            let header = item.signature.lines().rfind(|line| line.contains(&name))?;
+            let (_, rest) = header.split_once('(')?;
+            let inside = rest.rsplit_once(')').map_or(rest, |(inside, _)| inside);
+            let bases: Vec<String> = inside
+                .split(',')
+                .filter(|base| !base.contains('='))
+                .filter_map(|base| {
+                    let base = base.split('[').next().unwrap_or(base).trim();
+                    let last = base.rsplit('.').next().unwrap_or(base);
+                    (!last.is_empty() && last != "object").then(|| last.to_owned())
+                })
+                .collect();
+            Some((name, bases))
+        })
+        .collect()
+}
+
+/// The types of the fields the file declares, by (type, field): `Worker.visitor` is a
+/// `ParallelVisitor` for `visitor: Box<dyn ParallelVisitor>`, so `self.visitor.visit()` is
+/// that trait's `visit`.
+fn field_types(outline: &[OutlineItem]) -> HashMap<(String, String), String> {
+    outline
+        .iter()
+        .filter(|item| item.kind == SymbolKind::Field)
+        .filter_map(|item| {
+            let owner = item.container.as_deref()?;
+            let name = item.name.clone()?;
+            let (_, written) = item.signature.split_once(':')?;
+            let type_name = bare_type(written.trim().trim_end_matches(','))?;
+            Some(((path_last_segment(owner), name), type_name))
+        })
+        .collect()
 }
 
 /// What `self` and `Self` mean in the selection: the innermost class, struct, trait or impl
@@ -148,7 +192,7 @@ fn enclosing_type(outline: &[OutlineItem], selection: &Range<usize>) -> Option<S
         })
         .max_by_key(|item| item.depth)
         .and_then(|item| item.name.as_deref())
-        .map(path_last_segment)
+        .and_then(bare_type)
 }
 
 /// How much a kind of use weighs when the budget must choose: what the selection calls and
@@ -157,7 +201,7 @@ fn weight(kind: UseKind) -> usize {
     match kind {
         UseKind::Call | UseKind::Member | UseKind::Type => 3,
         UseKind::Value => 2,
-        UseKind::Macro | UseKind::Word => 1,
+        UseKind::Word | UseKind::OwnType => 1,
     }
 }
 
@@ -187,7 +231,11 @@ pub(crate) fn find(
         .filter(|item| is_definition_kind(item.kind))
         .filter(|item| {
             let inside = selection.start <= item.bytes.start && item.bytes.end <= selection.end;
-            let around = item.bytes.start <= selection.start && selection.end <= item.bytes.end;
+            // The function around the selection is what it works on, not what it uses; the
+            // type around it is what `self` is.
+            let around = item.bytes.start <= selection.start
+                && selection.end <= item.bytes.end
+                && !shows_lines(item.kind);
             !inside && !around
         })
         .filter(|item| {
@@ -241,7 +289,8 @@ pub(crate) fn find(
                 .collect()
         })
         .unwrap_or_default();
-    let facts = FileFacts::new(input.path, imports.iter().map(String::as_str));
+    let mut facts = FileFacts::new(input.path, imports.iter().map(String::as_str));
+    facts.bases = class_bases(outline);
 
     // (reliance, score, order of first use, definition), one per declaration.
     let mut chosen: Vec<(usize, i32, usize, Definition)> = Vec::new();

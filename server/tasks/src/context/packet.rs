@@ -55,9 +55,9 @@ pub const PRIORITY: [SectionKind; 8] = [
 const DEFINITIONS_CAP: fit::Cap = fit::Cap {
     kind: SectionKind::Definitions,
     of: &[SectionKind::Selection, SectionKind::EnclosingScope],
-    percent: 50,
-    floor: 120,
-    why: "half what the selection and its scope take",
+    percent: 200,
+    floor: 500,
+    why: "twice what the selection and its scope take",
 };
 
 /// The outline takes at most as many tokens as the selection and its scope, or a short file's

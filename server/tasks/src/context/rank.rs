@@ -14,6 +14,8 @@ use super::uses::{NameUse, UseKind, path_last_segment};
 const RULED_OUT: i32 = i32::MIN;
 /// The receiver's type is the candidate's container.
 const SAME_RECEIVER: i32 = 100;
+/// The candidate's container is a base class of the receiver's type.
+const BASE_RECEIVER: i32 = 90;
 /// Declared in the selection's own file.
 const SAME_FILE: i32 = 50;
 /// Declared in a module the file imports the name (or its receiver) from.
@@ -29,6 +31,50 @@ const MARGIN: i32 = 10;
 /// Scores at or above this vouch for a candidate even against a close runner-up.
 const SURE: i32 = IMPORTED;
 
+/// Python's built-in names: what a file uses by them is Python's own.
+const PYTHON_BUILTINS: [&str; 40] = [
+    "str",
+    "bytes",
+    "int",
+    "float",
+    "bool",
+    "dict",
+    "list",
+    "set",
+    "tuple",
+    "object",
+    "type",
+    "len",
+    "isinstance",
+    "issubclass",
+    "print",
+    "open",
+    "range",
+    "iter",
+    "next",
+    "super",
+    "property",
+    "staticmethod",
+    "classmethod",
+    "Exception",
+    "ValueError",
+    "TypeError",
+    "KeyError",
+    "IndexError",
+    "AttributeError",
+    "RuntimeError",
+    "OSError",
+    "IOError",
+    "NotImplementedError",
+    "StopIteration",
+    "getattr",
+    "setattr",
+    "hasattr",
+    "callable",
+    "repr",
+    "hash",
+];
+
 /// What the selection's file says about where its names come from.
 #[derive(Debug, Default)]
 pub(crate) struct FileFacts {
@@ -40,6 +86,8 @@ pub(crate) struct FileFacts {
     /// without `crate`, `super`, `self` and dots): `Work` → `["walk"]` for
     /// `use crate::walk::{Work, WalkState}`.
     pub(crate) imported_from: HashMap<String, Vec<Vec<String>>>,
+    /// The base classes of the file's classes: a method `self` reaches may be inherited.
+    pub(crate) bases: HashMap<String, Vec<String>>,
 }
 
 impl FileFacts {
@@ -59,7 +107,31 @@ impl FileFacts {
             path: path.to_owned(),
             in_tests: is_test_path(path, None),
             imported_from,
+            bases: HashMap::new(),
         }
+    }
+}
+
+impl FileFacts {
+    /// Whether `class` has `base` among its bases, up to a few generations back.
+    fn inherits(&self, class: &str, base: &str) -> bool {
+        let mut generation: Vec<&str> = vec![class];
+        for _ in 0..4 {
+            let parents: Vec<&str> = generation
+                .iter()
+                .filter_map(|class| self.bases.get(*class))
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            if parents.contains(&base) {
+                return true;
+            }
+            if parents.is_empty() {
+                return false;
+            }
+            generation = parents;
+        }
+        false
     }
 }
 
@@ -143,17 +215,21 @@ fn fits(kind: &str, used: &NameUse) -> bool {
         "struct" | "enum" | "class" | "interface" | "trait" | "type"
     );
     match used.kind {
-        UseKind::Type => typed,
-        UseKind::Macro => kind == "macro",
+        // A Python or TypeScript alias is an assignment (`HeaderTypes = Union[...]`).
+        UseKind::Type => typed || kind == "constant",
         UseKind::Word => true,
+        UseKind::OwnType => matches!(kind, "struct" | "enum"),
         UseKind::Call if used.receiver.is_some() => matches!(kind, "method" | "function"),
         // A bare call is a function, a constructor (a class, a tuple struct) or a nested
         // function; never a method.
-        UseKind::Call => matches!(kind, "function" | "class" | "struct" | "enum"),
+        // An alias is an assignment (`builtin_str = str`).
+        UseKind::Call => matches!(kind, "function" | "class" | "struct" | "enum" | "constant"),
         // Through a value of unknown type: a method or property; through a module, anything
         // the module declares.
         UseKind::Member => kind == "method" || used.unknown_receiver,
-        UseKind::Value => kind != "macro" && (kind != "method" || used.receiver.is_some()),
+        UseKind::Value => {
+            !matches!(kind, "macro" | "type") && (kind != "method" || used.receiver.is_some())
+        }
     }
 }
 
@@ -174,7 +250,13 @@ fn is_module(path: &str, segments: &[String]) -> bool {
         stem
     };
     match segments.last() {
-        Some(last) => last == module || (segments.len() == 1 && last == stem),
+        // Or a file under the module's directory (`algorithms::Replace` re-exported from
+        // `algorithms/replace.rs`).
+        Some(last) => {
+            last == module
+                || (segments.len() == 1 && last == stem)
+                || directory(path).split('/').any(|part| part == last)
+        }
         None => matches!(stem, "lib" | "main" | "__init__"),
     }
 }
@@ -188,15 +270,35 @@ pub(crate) fn score(candidate: &Definition, used: &NameUse, facts: &FileFacts) -
     let mut score = 0;
     match &used.receiver {
         Some(receiver) => {
-            if container.is_some_and(|container| path_last_segment(container) == *receiver) {
+            let container = container.map(path_last_segment);
+            if container.as_ref() == Some(receiver) {
                 score += SAME_RECEIVER;
+            } else if container.is_some_and(|container| facts.inherits(receiver, &container)) {
+                score += BASE_RECEIVER;
             } else if used.kind != UseKind::Value {
                 // `Walk::new` or `work.is_dir()` is not another type's `new` or `is_dir`.
                 return RULED_OUT;
             }
         }
         None if used.kind == UseKind::Call && candidate.kind == "method" => return RULED_OUT,
+        // A bare type is no impl's associated type (`type Err`, `type Output`).
+        None if used.kind == UseKind::Type
+            && candidate.kind == "type"
+            && container.is_some_and(|container| container.starts_with(char::is_uppercase)) =>
+        {
+            return RULED_OUT;
+        }
         None => {}
+    }
+    let python = facts.path.ends_with(".py") || facts.path.ends_with(".pyi");
+    if python
+        && used.receiver.is_none()
+        && !used.unknown_receiver
+        && PYTHON_BUILTINS.contains(&used.name.as_str())
+        && !facts.imported_from.contains_key(&used.name)
+    {
+        // `str`, `dict`, `len`: Python's own, unless the file imports a namesake.
+        return RULED_OUT;
     }
     if candidate.path == facts.path {
         score += SAME_FILE;
@@ -214,6 +316,15 @@ pub(crate) fn score(candidate: &Definition, used: &NameUse, facts: &FileFacts) -
     });
     if imported && candidate.path != facts.path {
         score += IMPORTED;
+    }
+    // Through an imported module (`t.Tuple` with `import typing as t`), only that module's.
+    let through_module = used.unknown_receiver
+        && used
+            .through
+            .as_ref()
+            .is_some_and(|through| facts.imported_from.contains_key(through));
+    if through_module && !imported {
+        return RULED_OUT;
     }
     let (own_dir, dir) = (directory(&facts.path), directory(&candidate.path));
     if own_dir == dir {
@@ -258,9 +369,19 @@ pub(crate) fn choose<'a>(
         return None;
     }
     let runner_up = scored.get(1).map(|(_, score)| *score);
+    // Namesakes tied in one file and one container are one definition under `if`/`else` or
+    // `cfg`: the first says what the others say.
+    let tied_in_one_file = scored
+        .iter()
+        .take_while(|(_, score)| *score == best_score)
+        .all(|(candidate, _)| candidate.path == best.path && candidate.container == best.container);
     let clear = match runner_up {
         None => true,
-        Some(next) => best_score >= SURE && best_score > next || best_score >= next + MARGIN,
+        Some(next) => {
+            best_score >= SURE && best_score > next
+                || best_score >= next + MARGIN
+                || tied_in_one_file
+        }
     };
     clear.then_some((best, best_score))
 }

@@ -25,10 +25,11 @@ pub(crate) enum UseKind {
     Type,
     /// Read as a value: a constant, a static, a function passed along, an enum variant.
     Value,
-    /// A macro: `bail!`.
-    Macro,
     /// A word of a document without a tree: anything of that name.
     Word,
+    /// The type `self` is, when the selection uses `self`: its fields are what a method
+    /// reads (a struct's; a class shows its methods, not the attributes `self.x` reads).
+    OwnType,
 }
 
 /// One name the selection uses.
@@ -66,9 +67,157 @@ impl Uses {
     }
 }
 
+/// Methods every string, list, map or option has (Python's and Rust's standard types): on a
+/// value of unknown type, `x.join(...)` or `x.clone()` is far likelier the standard one than a
+/// project's namesake.
+const STANDARD_METHODS: [&str; 62] = [
+    "join",
+    "split",
+    "strip",
+    "rstrip",
+    "lstrip",
+    "startswith",
+    "endswith",
+    "replace",
+    "format",
+    "lower",
+    "upper",
+    "encode",
+    "decode",
+    "append",
+    "extend",
+    "insert",
+    "pop",
+    "remove",
+    "sort",
+    "copy",
+    "items",
+    "keys",
+    "values",
+    "get",
+    "update",
+    "setdefault",
+    "add",
+    "discard",
+    "clear",
+    "count",
+    "index",
+    "find",
+    "read",
+    "write",
+    "close",
+    "clone",
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "map",
+    "and_then",
+    "unwrap",
+    "unwrap_or",
+    "expect",
+    "ok",
+    "err",
+    "into",
+    "as_ref",
+    "as_mut",
+    "to_string",
+    "to_owned",
+    "len",
+    "is_empty",
+    "push",
+    "contains",
+    "collect",
+    "next",
+    "as_str",
+    "as_bytes",
+    "borrow",
+    "lock",
+    "take",
+];
+
+/// Node kinds of literals: a member of one is a method of a standard type.
+const LITERALS: [&str; 14] = [
+    "string",
+    "string_literal",
+    "raw_string_literal",
+    "concatenated_string",
+    "template_string",
+    "list",
+    "dictionary",
+    "set",
+    "tuple",
+    "integer",
+    "float",
+    "array_expression",
+    "list_comprehension",
+    "integer_literal",
+];
+
+/// Smart pointers a method call sees through (`Box<dyn Visit>` calls `Visit`'s methods).
+const SEE_THROUGH: [&str; 4] = ["Box", "Arc", "Rc", "Pin"];
+
+/// What the code around a selection says about its names.
+struct Reader<'a> {
+    rope: &'a Rope,
+    /// What `self` and `Self` mean.
+    enclosing_type: Option<&'a str>,
+    /// Locals whose type the code states.
+    typed: HashMap<String, String>,
+    /// The fields' types of the file's types: (type, field) → type.
+    field_types: &'a HashMap<(String, String), String>,
+    /// The base classes of the file's classes, for `super()`.
+    bases: &'a HashMap<String, Vec<String>>,
+    /// The types of the fields the selection reaches through (`self.table` is a
+    /// `RawTableInner`): what it reads of them is in their definitions.
+    fields_reached: std::cell::RefCell<Vec<String>>,
+}
+
+impl Reader<'_> {
+    fn text(&self, node: Node<'_>) -> String {
+        self.rope.byte_slice(node.byte_range()).to_string()
+    }
+
+    /// The type of a receiver, when the code says: `self`, a typed local, a field of either
+    /// (`self.visitor`, `work.dent`).
+    fn receiver_type(&self, receiver: Node<'_>) -> Option<String> {
+        if matches!(
+            receiver.kind(),
+            "field_expression" | "attribute" | "member_expression"
+        ) {
+            let value = ["value", "object"]
+                .iter()
+                .find_map(|field| receiver.child_by_field_name(field))?;
+            let field = ["field", "attribute", "property"]
+                .iter()
+                .find_map(|field| receiver.child_by_field_name(field))?;
+            let base = self.receiver_type(value)?;
+            let found = self.field_types.get(&(base, self.text(field))).cloned()?;
+            self.fields_reached.borrow_mut().push(found.clone());
+            return Some(found);
+        }
+        // `super().method()` is the first base class's.
+        if receiver.kind() == "call"
+            && receiver
+                .child_by_field_name("function")
+                .is_some_and(|function| self.text(function) == "super")
+        {
+            let own = self.enclosing_type?;
+            return self.bases.get(own)?.first().cloned();
+        }
+        let written = self.text(receiver);
+        match written.as_str() {
+            "self" | "Self" | "this" | "cls" => self.enclosing_type.map(str::to_owned),
+            _ if receiver.kind().contains("identifier") => self.typed.get(&written).cloned(),
+            _ => None,
+        }
+    }
+}
+
 /// The names `selection` uses, without `own` (what the selection defines itself), the locals
-/// bound in `locals_range` (the enclosing function), one-letter names and keywords.
-/// `enclosing_type` is what `self` and `Self` mean there.
+/// bound in `locals_range` (the enclosing function), one-letter names, macros, and standard
+/// methods on values of unknown type. `enclosing_type` is what `self` and `Self` mean there,
+/// `field_types` the types of the file's fields; the enclosing type is itself a use when the
+/// selection uses `self`.
 pub(crate) fn uses(
     rope: &Rope,
     tree: &SyntaxTree,
@@ -76,20 +225,39 @@ pub(crate) fn uses(
     locals_range: Range<usize>,
     own: &HashSet<String>,
     enclosing_type: Option<&str>,
+    field_types: &HashMap<(String, String), String>,
+    bases: &HashMap<String, Vec<String>>,
 ) -> Uses {
     let locals = tree.locals(rope, locals_range.clone());
-    let typed = typed_locals(rope, tree, locals_range);
-    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
-    let receiver_type = |receiver: Node<'_>| -> Option<String> {
-        let written = text(receiver);
-        match written.as_str() {
-            "self" | "Self" | "this" | "cls" => enclosing_type.map(str::to_owned),
-            _ if receiver.kind().contains("identifier") => typed.get(&written).cloned(),
-            _ => None,
-        }
+    let reader = Reader {
+        rope,
+        enclosing_type,
+        typed: typed_locals(rope, tree, locals_range),
+        field_types,
+        bases,
+        fields_reached: std::cell::RefCell::new(Vec::new()),
     };
     let mut index: HashMap<(String, UseKind), usize> = HashMap::new();
     let mut found = Uses::default();
+    let mut add = |found: &mut Uses, name: String, classified: Classified| {
+        let key = (name.clone(), classified.kind);
+        match index.get(&key) {
+            Some(&at) => found.names[at].count += 1,
+            None if index.len() >= MAX_USES => {}
+            None => {
+                index.insert(key, found.names.len());
+                found.names.push(NameUse {
+                    name,
+                    kind: classified.kind,
+                    receiver: classified.receiver,
+                    unknown_receiver: classified.unknown_receiver,
+                    through: classified.through,
+                    count: 1,
+                });
+            }
+        }
+    };
+    let mut uses_self = false;
     let root = tree.tree().root_node();
     let mut stack = vec![root];
     let mut cursor = root.walk();
@@ -102,50 +270,63 @@ pub(crate) fn uses(
             stack.extend(children.into_iter().rev());
             continue;
         }
-        if !(node.is_named()
-            && node.kind().contains("identifier")
-            && selection.start <= node.start_byte()
-            && node.end_byte() <= selection.end)
-        {
+        if !(selection.start <= node.start_byte() && node.end_byte() <= selection.end) {
             continue;
         }
-        let name = text(node);
+        let name = reader.text(node);
+        if matches!(name.as_str(), "self" | "Self" | "this") {
+            uses_self = true;
+        }
+        // A Python annotation in quotes (`ctx: "Context"`, `t.Optional["Context"]`) names its
+        // types all the same.
+        if node.kind() == "string_content" && in_annotation(node) {
+            for word in name.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if word.len() >= 2 && word.starts_with(|c: char| c.is_alphabetic()) {
+                    add(&mut found, word.to_owned(), plain(UseKind::Type));
+                }
+            }
+            continue;
+        }
+        if !(node.is_named() && node.kind().contains("identifier")) {
+            continue;
+        }
         if name.len() < 2 || own.contains(&name) {
             continue;
         }
-        let Some(Classified {
-            kind,
-            receiver,
-            unknown_receiver,
-            through,
-        }) = classify(node, rope, &receiver_type)
-        else {
+        let Some(classified) = classify(node, &reader) else {
             continue;
         };
         // A local is looked up only when reached through something (`self.ctx` is a member).
-        if receiver.is_none() && !unknown_receiver && locals.contains(&name) {
+        if classified.receiver.is_none() && !classified.unknown_receiver && locals.contains(&name) {
             continue;
         }
-        let key = (name.clone(), kind);
-        match index.get(&key) {
-            Some(&at) => found.names[at].count += 1,
-            None => {
-                if index.len() >= MAX_USES {
-                    break;
-                }
-                index.insert(key, found.names.len());
-                found.names.push(NameUse {
-                    name,
-                    kind,
-                    receiver,
-                    unknown_receiver,
-                    through,
-                    count: 1,
-                });
-            }
+        if classified.unknown_receiver && STANDARD_METHODS.contains(&name.as_str()) {
+            continue;
         }
+        add(&mut found, name, classified);
+    }
+    if let Some(own_type) = enclosing_type.filter(|_| uses_self) {
+        add(&mut found, own_type.to_owned(), plain(UseKind::OwnType));
+    }
+    for reached in reader.fields_reached.take() {
+        add(&mut found, reached, plain(UseKind::OwnType));
     }
     found
+}
+
+/// Whether a node is inside a Python type annotation.
+fn in_annotation(node: Node<'_>) -> bool {
+    let mut current = node.parent();
+    for _ in 0..6 {
+        let Some(ancestor) = current else {
+            return false;
+        };
+        if ancestor.kind() == "type" {
+            return true;
+        }
+        current = ancestor.parent();
+    }
+    false
 }
 
 /// How one identifier leaf is used (see [`NameUse`]).
@@ -156,21 +337,32 @@ struct Classified {
     through: Option<String>,
 }
 
-/// How an identifier leaf is used: its kind, the receiver's type when known, and whether it
-/// is reached through something of unknown type. `None` for a name that is not looked up (a
-/// module in a path, a field of a struct literal, a keyword argument).
-fn classify(
-    node: Node<'_>,
-    rope: &Rope,
-    receiver_type: &impl Fn(Node<'_>) -> Option<String>,
-) -> Option<Classified> {
-    let plain = |kind| Classified {
+/// A use through nothing.
+fn plain(kind: UseKind) -> Classified {
+    Classified {
         kind,
         receiver: None,
         unknown_receiver: false,
         through: None,
-    };
-    let node_text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+    }
+}
+
+/// A use through a receiver, of known type or not.
+fn member(reader: &Reader<'_>, kind: UseKind, receiver: Node<'_>) -> Classified {
+    let known = reader.receiver_type(receiver);
+    Classified {
+        kind,
+        unknown_receiver: known.is_none(),
+        receiver: known,
+        through: Some(reader.text(receiver)),
+    }
+}
+
+/// How an identifier leaf is used: its kind, the receiver's type when known, and whether it
+/// is reached through something of unknown type. `None` for a name that is not looked up (a
+/// module in a path, a field of a struct literal, a keyword argument, a macro, a member of a
+/// literal).
+fn classify(node: Node<'_>, reader: &Reader<'_>) -> Option<Classified> {
     let Some(parent) = node.parent() else {
         return Some(plain(UseKind::Value));
     };
@@ -188,9 +380,6 @@ fn classify(
     if declares && is("name") {
         return None;
     }
-    if node.kind().contains("type_identifier") {
-        return Some(plain(UseKind::Type));
-    }
     match parent.kind() {
         // `x.name`, `x.name()` in Rust, Python, JavaScript and Go.
         "field_expression" | "attribute" | "member_expression" | "selector_expression"
@@ -199,26 +388,31 @@ fn classify(
             let receiver = ["value", "object", "operand"]
                 .iter()
                 .find_map(|field| parent.child_by_field_name(field))?;
-            let known = receiver_type(receiver);
-            Some(Classified {
-                kind: UseKind::Member,
-                unknown_receiver: known.is_none(),
-                receiver: known,
-                through: Some(node_text(receiver)),
-            })
+            if LITERALS.contains(&receiver.kind()) {
+                return None;
+            }
+            let classified = member(reader, UseKind::Member, receiver);
+            // A Rust field read (`self.states[i]`, not `self.states()`) is a field, which the
+            // type's definition shows; a method of the same name is not what it means.
+            if parent.kind() == "field_expression" && !called(parent) {
+                return None;
+            }
+            Some(classified)
         }
-        // `Type::name` or `module::name`.
+        // `Type::name`, `module::name`, `D::Error`.
         "scoped_identifier" | "scoped_type_identifier" if is("name") => {
             let path = parent.child_by_field_name("path");
-            let kind = if called(parent) {
+            let kind = if node.kind().contains("type_identifier") {
+                UseKind::Type
+            } else if called(parent) {
                 UseKind::Call
             } else {
                 UseKind::Value
             };
             let receiver = path.and_then(|path| {
-                let last = path_last_segment(&node_text(path));
+                let last = path_last_segment(&reader.text(path));
                 match last.as_str() {
-                    "Self" => receiver_type(path),
+                    "Self" => reader.receiver_type(path),
                     // A module path (`crate::walk::f`, `io::stdout`) names no type.
                     _ if last.starts_with(|c: char| c.is_uppercase()) => Some(last),
                     _ => None,
@@ -228,22 +422,63 @@ fn classify(
                 kind,
                 receiver,
                 unknown_receiver: false,
-                through: path.map(node_text),
+                through: path.map(|path| reader.text(path)),
             })
         }
         // The path of `Walk::new` is a type, the path of `walk::f` a module.
         "scoped_identifier" | "scoped_type_identifier" if is("path") => {
-            let name = node_text(node);
+            let name = reader.text(node);
             name.starts_with(|c: char| c.is_uppercase())
                 .then(|| plain(UseKind::Type))
         }
-        "macro_invocation" => Some(plain(UseKind::Macro)),
+        _ if node.kind().contains("type_identifier") => Some(plain(UseKind::Type)),
+        // A macro's definition shows only `macro_rules! name`, which says nothing.
+        "macro_invocation" => None,
+        "token_tree" => in_token_tree(node, reader),
         // `S { field: value }`, `f(key=value)`: the field's and keyword's names are no lookups.
         "field_initializer" | "keyword_argument" if is("field") || is("name") => None,
         _ if called(node) => Some(plain(UseKind::Call)),
         // A Python annotation (`x: Config`) names a type.
         "type" => Some(plain(UseKind::Type)),
         _ => Some(plain(UseKind::Value)),
+    }
+}
+
+/// How a name inside a macro's arguments is used, read from the tokens around it (a token
+/// tree has no expressions): `.name` is a member of what precedes the dot, `Type::name` is
+/// reached through the type, `name(` is a call.
+fn in_token_tree(node: Node<'_>, reader: &Reader<'_>) -> Option<Classified> {
+    let before = node.prev_sibling();
+    let after = node.next_sibling();
+    let call =
+        after.is_some_and(|next| next.kind() == "token_tree" && reader.text(next).starts_with('('));
+    let kind = if call { UseKind::Call } else { UseKind::Value };
+    match before.map(|before| before.kind()) {
+        Some(".") => {
+            let receiver = before.and_then(|dot| dot.prev_sibling());
+            Some(match receiver {
+                Some(receiver) => member(reader, UseKind::Member, receiver),
+                None => Classified {
+                    unknown_receiver: true,
+                    ..plain(UseKind::Member)
+                },
+            })
+        }
+        Some("::") => {
+            let path = before.and_then(|colons| colons.prev_sibling());
+            let receiver =
+                path.map(|path| reader.text(path))
+                    .and_then(|last| match last.as_str() {
+                        "Self" => reader.enclosing_type.map(str::to_owned),
+                        _ if last.starts_with(|c: char| c.is_uppercase()) => Some(last),
+                        _ => None,
+                    });
+            Some(Classified {
+                receiver,
+                ..plain(kind)
+            })
+        }
+        _ => Some(plain(kind)),
     }
 }
 
@@ -260,13 +495,23 @@ pub(crate) fn path_last_segment(path: &str) -> String {
 
 /// The bare type a written type names: `Work` for `&mut Work`, `Option<Work>` stays `Option`,
 /// `crate::walk::Walk<T>` is `Walk`; `None` for what names no type (`impl Fn`, a tuple).
-fn bare_type(written: &str) -> Option<String> {
+pub(crate) fn bare_type(written: &str) -> Option<String> {
     let written = written.trim();
-    let mut words = written.split_whitespace().filter(|word| {
-        !word.starts_with('\'') && !matches!(*word, "&" | "mut" | "dyn" | "const" | "*")
-    });
+    let mut words = written
+        .split_whitespace()
+        .map(|word| word.trim_start_matches(['&', '*']))
+        .filter(|word| {
+            !word.is_empty() && !word.starts_with('\'') && !matches!(*word, "mut" | "dyn" | "const")
+        });
     let word = words.next()?;
-    let name = path_last_segment(word.trim_start_matches('&'));
+    // `Box<dyn Visit>` is used as a `Visit`.
+    if let Some((outer, inner)) = word.split_once('<')
+        && SEE_THROUGH.contains(&path_last_segment(outer).as_str())
+    {
+        let rest = written.split_once('<').map_or(inner, |(_, rest)| rest);
+        return bare_type(rest.trim_end_matches('>'));
+    }
+    let name = path_last_segment(word);
     name.starts_with(|c: char| c.is_alphabetic())
         .then_some(name)
         .filter(|name| name != "impl")
@@ -355,18 +600,32 @@ mod tests {
         let grammar = syntax::grammar_for_language_id(language).expect("a grammar");
         let tree = SyntaxTree::parse(grammar, &rope, Duration::MAX).expect("parses");
         let all = 0..source.len();
-        uses(&rope, &tree, all.clone(), all, &HashSet::new(), enclosing)
-            .names
-            .into_iter()
-            .map(|used| {
-                let through = match (&used.receiver, used.unknown_receiver) {
-                    (Some(receiver), _) => format!(" on {receiver}"),
-                    (None, true) => " on ?".to_owned(),
-                    (None, false) => String::new(),
-                };
-                format!("{:?} {}{through} x{}", used.kind, used.name, used.count)
-            })
-            .collect()
+        let fields = HashMap::from([(
+            ("Worker".to_owned(), "visitor".to_owned()),
+            "ParallelVisitor".to_owned(),
+        )]);
+        let bases = HashMap::new();
+        uses(
+            &rope,
+            &tree,
+            all.clone(),
+            all,
+            &HashSet::new(),
+            enclosing,
+            &fields,
+            &bases,
+        )
+        .names
+        .into_iter()
+        .map(|used| {
+            let through = match (&used.receiver, used.unknown_receiver) {
+                (Some(receiver), _) => format!(" on {receiver}"),
+                (None, true) => " on ?".to_owned(),
+                (None, false) => String::new(),
+            };
+            format!("{:?} {}{through} x{}", used.kind, used.name, used.count)
+        })
+        .collect()
     }
 
     #[test]
@@ -375,7 +634,8 @@ mod tests {
             let walker = Walk::new(self.root.clone());\n\
             if work.is_dir() && self.is_quit() { return Ok(()); }\n\
             walker.next(); other.push(depth); helper(MAX_DEPTH);\n\
-            let s = State { quit: true }; bail!(\"no\");\n}\n";
+            let s = State { quit: true }; bail!(\"no\");\n\
+            self.visitor.visit(work); tri!(self.parse_ws()); \"\".join(parts);\n}\n";
         assert_eq!(
             uses_of("rust", source, Some("Worker")),
             [
@@ -384,25 +644,26 @@ mod tests {
                 "Type Error x1",
                 "Type Walk x1",
                 "Call new on Walk x1",
-                "Member root on Worker x1",
-                "Member clone on ? x1",
                 "Member is_dir on Work x1",
                 "Member is_quit on Worker x1",
                 "Call Ok x1",
                 "Member next on Walk x1",
                 "Value other x1",
-                "Member push on ? x1",
                 "Call helper x1",
                 "Value MAX_DEPTH x1",
                 "Type State x1",
-                "Macro bail x1",
+                "Member visit on ParallelVisitor x1",
+                "Member parse_ws on Worker x1",
+                "Value parts x1",
+                "OwnType Worker x1",
+                "OwnType ParallelVisitor x1",
             ]
         );
     }
 
     #[test]
     fn python_uses_know_self_typed_parameters_and_constructed_locals() {
-        let source = "def send(self, request: PreparedRequest, **kwargs):\n\
+        let source = "def send(self, request: PreparedRequest, ctx: \"Context\", **kwargs):\n\
             \x20   adapter = self.get_adapter(url=request.url)\n\
             \x20   hooks = Hooks()\n\
             \x20   hooks.dispatch(request)\n\
@@ -412,6 +673,7 @@ mod tests {
             uses_of("python", source, Some("Session")),
             [
                 "Type PreparedRequest x1",
+                "Type Context x1",
                 "Member get_adapter on Session x1",
                 "Member url on PreparedRequest x1",
                 "Call Hooks x1",
@@ -420,6 +682,7 @@ mod tests {
                 "Value DEFAULT_TIMEOUT x1",
                 "Value models x1",
                 "Member Response on ? x1",
+                "OwnType Session x1",
             ]
         );
     }
