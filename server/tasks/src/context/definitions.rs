@@ -14,9 +14,9 @@ use syntax::{OutlineItem, SymbolKind, SyntaxTree, grammar_for_language_id, gramm
 
 use super::definition::{Definition, is_definition_kind, shows_lines};
 use super::packet::{OpenDocument, PacketInput};
+use super::paths::excluded;
 use super::rank::{self, FileFacts};
 use super::uses::{self, NameUse, UseKind, Uses, bare_type, path_last_segment};
-use super::workspace::excluded;
 
 /// At most this many definitions in a packet, before the budget has its say.
 pub(crate) const MAX_DEFINITIONS: usize = 40;
@@ -125,9 +125,11 @@ pub(crate) fn selection_uses(
         selection.clone(),
         locals_range,
         own,
-        enclosing_type.as_deref(),
-        &field_types(outline),
-        &class_bases(outline),
+        &uses::TypeFacts {
+            enclosing_type: enclosing_type.as_deref(),
+            field_types: &field_types(outline),
+            bases: &class_bases(outline),
+        },
     )
 }
 
@@ -159,15 +161,17 @@ pub(crate) fn class_bases(outline: &[OutlineItem]) -> HashMap<String, Vec<String
 /// The types of the fields the file declares, by (type, field): `Worker.visitor` is a
 /// `ParallelVisitor` for `visitor: Box<dyn ParallelVisitor>`, so `self.visitor.visit()` is
 /// that trait's `visit`.
-fn field_types(outline: &[OutlineItem]) -> HashMap<(String, String), String> {
+fn field_types(outline: &[OutlineItem]) -> HashMap<(String, String), Option<String>> {
     outline
         .iter()
         .filter(|item| item.kind == SymbolKind::Field)
         .filter_map(|item| {
             let owner = item.container.as_deref()?;
             let name = item.name.clone()?;
-            let (_, written) = item.signature.split_once(':')?;
-            let type_name = bare_type(written.trim().trim_end_matches(','))?;
+            let type_name = item.signature.split_once(':').and_then(|(_, written)| {
+                let written = written.split('=').next().unwrap_or(written);
+                bare_type(written.trim().trim_end_matches(','))
+            });
             Some(((path_last_segment(owner), name), type_name))
         })
         .collect()
@@ -201,6 +205,7 @@ fn weight(kind: UseKind) -> usize {
     match kind {
         UseKind::Call | UseKind::Member | UseKind::Type => 3,
         UseKind::Value => 2,
+        UseKind::FieldOwner => 2,
         UseKind::Word | UseKind::OwnType => 1,
     }
 }

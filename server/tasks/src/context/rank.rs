@@ -219,6 +219,7 @@ fn fits(kind: &str, used: &NameUse) -> bool {
         UseKind::Type => typed || kind == "constant",
         UseKind::Word => true,
         UseKind::OwnType => matches!(kind, "struct" | "enum"),
+        UseKind::FieldOwner => matches!(kind, "struct" | "enum" | "class" | "interface"),
         UseKind::Call if used.receiver.is_some() => matches!(kind, "method" | "function"),
         // A bare call is a function, a constructor (a class, a tuple struct) or a nested
         // function; never a method.

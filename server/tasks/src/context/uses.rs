@@ -30,6 +30,9 @@ pub(crate) enum UseKind {
     /// The type `self` is, when the selection uses `self`: its fields are what a method
     /// reads (a struct's; a class shows its methods, not the attributes `self.x` reads).
     OwnType,
+    /// The type whose field the selection reads (`self.port`, `work.dent`): its definition
+    /// shows the field.
+    FieldOwner,
 }
 
 /// One name the selection uses.
@@ -156,6 +159,16 @@ const LITERALS: [&str; 14] = [
 /// Smart pointers a method call sees through (`Box<dyn Visit>` calls `Visit`'s methods).
 const SEE_THROUGH: [&str; 4] = ["Box", "Arc", "Rc", "Pin"];
 
+/// What the file says about its types, which a selection's receivers are read against.
+pub(crate) struct TypeFacts<'a> {
+    /// What `self` and `Self` mean at the selection.
+    pub(crate) enclosing_type: Option<&'a str>,
+    /// The fields of the file's types, with their types where written: (type, field) → type.
+    pub(crate) field_types: &'a HashMap<(String, String), Option<String>>,
+    /// The base classes of the file's classes, for `super()`.
+    pub(crate) bases: &'a HashMap<String, Vec<String>>,
+}
+
 /// What the code around a selection says about its names.
 struct Reader<'a> {
     rope: &'a Rope,
@@ -163,8 +176,8 @@ struct Reader<'a> {
     enclosing_type: Option<&'a str>,
     /// Locals whose type the code states.
     typed: HashMap<String, String>,
-    /// The fields' types of the file's types: (type, field) → type.
-    field_types: &'a HashMap<(String, String), String>,
+    /// The fields of the file's types, with their types where written: (type, field) → type.
+    field_types: &'a HashMap<(String, String), Option<String>>,
     /// The base classes of the file's classes, for `super()`.
     bases: &'a HashMap<String, Vec<String>>,
     /// The types of the fields the selection reaches through (`self.table` is a
@@ -191,7 +204,7 @@ impl Reader<'_> {
                 .iter()
                 .find_map(|field| receiver.child_by_field_name(field))?;
             let base = self.receiver_type(value)?;
-            let found = self.field_types.get(&(base, self.text(field))).cloned()?;
+            let found = self.field_types.get(&(base, self.text(field))).cloned()??;
             self.fields_reached.borrow_mut().push(found.clone());
             return Some(found);
         }
@@ -215,32 +228,33 @@ impl Reader<'_> {
 
 /// The names `selection` uses, without `own` (what the selection defines itself), the locals
 /// bound in `locals_range` (the enclosing function), one-letter names, macros, and standard
-/// methods on values of unknown type. `enclosing_type` is what `self` and `Self` mean there,
-/// `field_types` the types of the file's fields; the enclosing type is itself a use when the
-/// selection uses `self`.
+/// methods on values of unknown type. `facts` says what `self` and `Self` mean there and the
+/// types of the file's fields; the enclosing type is itself a use when the selection uses
+/// `self`.
 pub(crate) fn uses(
     rope: &Rope,
     tree: &SyntaxTree,
     selection: Range<usize>,
     locals_range: Range<usize>,
     own: &HashSet<String>,
-    enclosing_type: Option<&str>,
-    field_types: &HashMap<(String, String), String>,
-    bases: &HashMap<String, Vec<String>>,
+    facts: &TypeFacts<'_>,
 ) -> Uses {
     let locals = tree.locals(rope, locals_range.clone());
+    let enclosing_type = facts.enclosing_type;
     let reader = Reader {
         rope,
         enclosing_type,
         typed: typed_locals(rope, tree, locals_range),
-        field_types,
-        bases,
+        field_types: facts.field_types,
+        bases: facts.bases,
         fields_reached: std::cell::RefCell::new(Vec::new()),
     };
-    let mut index: HashMap<(String, UseKind), usize> = HashMap::new();
+    // One use per name, kind and receiver: `LiteralStrategy::new` and `ExtensionStrategy::new`
+    // are two uses.
+    let mut index: HashMap<(String, UseKind, Option<String>), usize> = HashMap::new();
     let mut found = Uses::default();
     let mut add = |found: &mut Uses, name: String, classified: Classified| {
-        let key = (name.clone(), classified.kind);
+        let key = (name.clone(), classified.kind, classified.receiver.clone());
         match index.get(&key) {
             Some(&at) => found.names[at].count += 1,
             None if index.len() >= MAX_USES => {}
@@ -290,12 +304,17 @@ pub(crate) fn uses(
         if !(node.is_named() && node.kind().contains("identifier")) {
             continue;
         }
-        if name.len() < 2 || own.contains(&name) {
+        if name.len() < 2 {
             continue;
         }
         let Some(classified) = classify(node, &reader) else {
             continue;
         };
+        // What the selection defines is not looked up, unless reached through something:
+        // `super().to_info_dict()` inside `to_info_dict` is the base class's.
+        if own.contains(&name) && classified.through.is_none() {
+            continue;
+        }
         // A local is looked up only when reached through something (`self.ctx` is a member).
         if classified.receiver.is_none() && !classified.unknown_receiver && locals.contains(&name) {
             continue;
@@ -303,6 +322,11 @@ pub(crate) fn uses(
         if classified.unknown_receiver && STANDARD_METHODS.contains(&name.as_str()) {
             continue;
         }
+        // A field read stands for the type that declares it.
+        let name = match (&classified.kind, &classified.through) {
+            (UseKind::FieldOwner, Some(owner)) => owner.clone(),
+            _ => name,
+        };
         add(&mut found, name, classified);
     }
     if let Some(own_type) = enclosing_type.filter(|_| uses_self) {
@@ -392,6 +416,19 @@ fn classify(node: Node<'_>, reader: &Reader<'_>) -> Option<Classified> {
                 return None;
             }
             let classified = member(reader, UseKind::Member, receiver);
+            // A field the receiver's type declares (`self.port`) is shown by the type's
+            // definition.
+            if let Some(owner) = &classified.receiver
+                && !called(parent)
+                && reader
+                    .field_types
+                    .contains_key(&(owner.clone(), reader.text(node)))
+            {
+                return Some(Classified {
+                    through: Some(owner.clone()),
+                    ..plain(UseKind::FieldOwner)
+                });
+            }
             // A Rust field read (`self.states[i]`, not `self.states()`) is a field, which the
             // type's definition shows; a method of the same name is not what it means.
             if parent.kind() == "field_expression" && !called(parent) {
@@ -512,7 +549,7 @@ pub(crate) fn bare_type(written: &str) -> Option<String> {
         return bare_type(rest.trim_end_matches('>'));
     }
     let name = path_last_segment(word);
-    name.starts_with(|c: char| c.is_alphabetic())
+    name.starts_with(|c: char| c.is_alphabetic() || c == '_')
         .then_some(name)
         .filter(|name| name != "impl")
 }
@@ -602,7 +639,7 @@ mod tests {
         let all = 0..source.len();
         let fields = HashMap::from([(
             ("Worker".to_owned(), "visitor".to_owned()),
-            "ParallelVisitor".to_owned(),
+            Some("ParallelVisitor".to_owned()),
         )]);
         let bases = HashMap::new();
         uses(
@@ -611,9 +648,11 @@ mod tests {
             all.clone(),
             all,
             &HashSet::new(),
-            enclosing,
-            &fields,
-            &bases,
+            &TypeFacts {
+                enclosing_type: enclosing,
+                field_types: &fields,
+                bases: &bases,
+            },
         )
         .names
         .into_iter()
@@ -652,6 +691,7 @@ mod tests {
                 "Call helper x1",
                 "Value MAX_DEPTH x1",
                 "Type State x1",
+                "FieldOwner Worker x1",
                 "Member visit on ParallelVisitor x1",
                 "Member parse_ws on Worker x1",
                 "Value parts x1",
