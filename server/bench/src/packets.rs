@@ -74,9 +74,6 @@ pub fn measure(root: &Path, workspace: bool) -> anyhow::Result<PacketFigures> {
     let files = sample_files(root)?;
     let grammar = syntax::grammar_for_language_id("rust").context("no Rust grammar")?;
     let index = workspace.then(|| WorkspaceIndex::build(&[root.join("server")], &[]));
-    if let Some(index) = &index {
-        index.warm();
-    }
     let mut by_section: BTreeMap<SectionKind, u64> = BTreeMap::new();
     let (mut ratios, mut sent, mut whole) = (Vec::new(), 0u64, 0u64);
     let (mut kept_all, mut cut) = (0, 0);

@@ -205,6 +205,24 @@ pub fn state_dir(state_dir: Option<&Path>) -> Result<PathBuf, String> {
     }
 }
 
+/// A workspace index of `roots` saved in the state directory (see [`state_dir`]; not saved
+/// when there is none), not yet read: call `refresh`, which parses only files changed since it
+/// was last saved.
+pub fn workspace_index(
+    roots: &[PathBuf],
+    exclude: &[String],
+    state_dir_given: Option<&Path>,
+) -> tasks::context::WorkspaceIndex {
+    let index = tasks::context::WorkspaceIndex::new(roots, exclude);
+    match state_dir(state_dir_given) {
+        Ok(dir) => index.saved_in(&dir),
+        Err(why) => {
+            tracing::debug!(%why, "the workspace index is not saved");
+            index
+        }
+    }
+}
+
 /// The ledger in the state directory (see [`state_dir`]), opened on first use.
 pub fn ledger(dir: Option<PathBuf>) -> Arc<LedgerHandle> {
     Arc::new(LedgerHandle::lazy(move || {

@@ -14,6 +14,7 @@ mod session;
 mod store;
 mod to_proto;
 mod transport;
+mod watcher;
 
 /// The vision role's image lookup, shared by the server and `switchboard run vision`.
 pub use jobs::answer::check_citations;

@@ -75,6 +75,7 @@ where
     .custom_method("switchboard/documentState", Backend::document_state)
     .custom_method("switchboard/routes", Backend::routes)
     .custom_method("switchboard/costs", Backend::costs)
+    .custom_method("switchboard/workspaceIndex", Backend::workspace_index)
     .custom_method("window/workDoneProgress/cancel", Backend::progress_cancel)
     .finish();
 
@@ -190,6 +191,31 @@ impl Backend {
         guarded("switchboard/costs", async { costs::costs(&self.session) }).await
     }
 
+    /// `switchboard/workspaceIndex` `{name?}`: whether the index is ready, its size, and the
+    /// definitions of `name` it holds (what a packet would find for it).
+    async fn workspace_index(&self, params: serde_json::Value) -> Result<serde_json::Value> {
+        guarded("switchboard/workspaceIndex", async {
+            let session = self.session.clone();
+            let answer = tokio::task::spawn_blocking(move || {
+                let index = session.workspace_index();
+                let name = params.get("name").and_then(serde_json::Value::as_str);
+                serde_json::json!({
+                    "ready": index.is_ready(),
+                    "files": index.file_count(),
+                    "definitions": index.definition_count(),
+                    "found": name.map(|name| index.lookup(name)).unwrap_or_default(),
+                })
+            })
+            .await;
+            answer.map_err(|err| jsonrpc::Error {
+                code: jsonrpc::ErrorCode::InternalError,
+                message: format!("switchboard/workspaceIndex failed: {err}").into(),
+                data: None,
+            })
+        })
+        .await
+    }
+
     async fn routes(&self) -> Result<serde_json::Value> {
         guarded("switchboard/routes", async {
             configuration::routes(&self.session)
@@ -205,6 +231,23 @@ impl Backend {
             Ok(snapshot) => snapshot,
             Err(err) => std::panic::resume_unwind(err.into_panic()),
         }
+    }
+
+    /// Brings the workspace index up to date with files that changed on disk, on a blocking
+    /// thread (it reads and parses them).
+    fn index_later(&self, paths: Vec<std::path::PathBuf>) {
+        if paths.is_empty() {
+            return;
+        }
+        // Announced now, before the next request is read, so that a command right after a
+        // save waits for the save to be read.
+        let index = self.session.workspace_index();
+        let reading = index.begin_update();
+        tokio::task::spawn_blocking(move || {
+            let changed = index.update(&paths);
+            drop(reading);
+            tracing::debug!(changed, "workspace index updated");
+        });
     }
 
     /// After a change that left a document's tree missing or inexact, parses it afresh in the
@@ -243,28 +286,29 @@ impl LanguageServer for Backend {
     async fn initialized(&self, _: InitializedParams) {
         tracing::debug!("client initialized");
         self.notify("initialized", configuration::reload).await;
-        // The workspace index walks every folder (seconds on a large workspace): built now, in
-        // the background, so that the first command, which builds its packet before it
-        // answers, finds it ready or nearly so.
-        let indexing = self.session.clone();
-        tokio::task::spawn_blocking(move || {
-            indexing.workspace_index();
-        });
+        // The workspace index walks every folder (seconds on a large workspace, unless it was
+        // saved): read now, in the background; a command meanwhile sees what is read so far.
+        self.session.workspace_index();
         if self.session.can_watch_files() {
+            // The config, and every file for the index (the index filters them as its walk
+            // does).
             let watchers = serde_json::json!({
-                "watchers": [{ "globPattern": format!("**/{}", configuration::WORKSPACE_FILE) }]
+                "watchers": [
+                    { "globPattern": format!("**/{}", configuration::WORKSPACE_FILE) },
+                    { "globPattern": "**/*" },
+                ]
             });
             let registration = Registration {
-                id: "switchboard-config-watch".to_string(),
+                id: "switchboard-watch".to_string(),
                 method: "workspace/didChangeWatchedFiles".to_string(),
                 register_options: Some(watchers),
             };
             if let Err(err) = self.client.register_capability(vec![registration]).await {
-                tracing::warn!(
-                    "the client did not watch {}: {err}",
-                    configuration::WORKSPACE_FILE
-                );
+                tracing::warn!("the client did not watch files: {err}; watching them here");
+                crate::watcher::start(&self.session, &self.client);
             }
+        } else {
+            crate::watcher::start(&self.session, &self.client);
         }
         // A local Ollama joins the defaults if one answers; the probe is brief and off the
         // request path.
@@ -294,6 +338,13 @@ impl LanguageServer for Backend {
             configuration::did_change_watched_files(s, &params)
         })
         .await;
+        let paths = params
+            .changes
+            .iter()
+            .filter_map(|change| change.uri.to_file_path())
+            .map(|path| path.into_owned())
+            .collect();
+        self.index_later(paths);
     }
 
     async fn shutdown(&self) -> Result<()> {
@@ -353,9 +404,15 @@ impl LanguageServer for Backend {
     }
 
     async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        let saved = params
+            .text_document
+            .uri
+            .to_file_path()
+            .map(|path| path.into_owned());
         self.notify("textDocument/didSave", |s| {
             text_document::did_save(s, params)
         })
         .await;
+        self.index_later(saved.into_iter().collect());
     }
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock};
 
+use tasks::context::WorkspaceIndex;
 use tasks::{Caller, LedgerHandle};
 use text::PositionEncoding;
 
@@ -47,8 +48,11 @@ pub struct Session {
     /// The last plan per document.
     pub plans: DashMap<Uri, Plan>,
     client_support: OnceLock<ClientSupport>,
-    /// The workspace symbol index, built on the first action that needs it.
-    workspace_index: OnceLock<Arc<tasks::context::WorkspaceIndex>>,
+    /// The workspace symbol index for the folders and excludes in effect (see
+    /// [`Session::workspace_index`]).
+    workspace_index: Mutex<Option<Arc<WorkspaceIndex>>>,
+    /// Our own file watcher, when the client cannot watch files for us.
+    watcher: Mutex<Option<notify::RecommendedWatcher>>,
     encoding: OnceLock<PositionEncoding>,
     shutdown_requested: AtomicBool,
     /// Where the config's layers come from; changed by the client's settings.
@@ -77,7 +81,8 @@ impl Session {
             findings: FindingStore::default(),
             plans: DashMap::new(),
             client_support: OnceLock::new(),
-            workspace_index: OnceLock::new(),
+            workspace_index: Mutex::new(None),
+            watcher: Mutex::new(None),
             encoding: OnceLock::new(),
             shutdown_requested: AtomicBool::new(false),
             sources: Mutex::new(Sources::default()),
@@ -160,19 +165,52 @@ impl Session {
         self.client_support.get().copied().unwrap_or_default()
     }
 
-    /// The workspace symbol index, built (walking the workspace folders) on first use; call it
-    /// off the async threads.
-    pub fn workspace_index(&self) -> Arc<tasks::context::WorkspaceIndex> {
-        self.workspace_index
-            .get_or_init(|| {
-                let roots = self.sources().workspace_roots;
-                let exclude = self
-                    .caller()
-                    .map(|caller| caller.config().privacy.exclude.clone())
-                    .unwrap_or_default();
-                Arc::new(tasks::context::WorkspaceIndex::build(&roots, &exclude))
-            })
-            .clone()
+    /// The workspace symbol index for the folders and excludes in effect. A new one (the
+    /// first, or after a config change that changes them) is read on a thread of its own, from
+    /// the index saved under the state directory where files are unchanged, so this never
+    /// waits: a packet built meanwhile sees the files read so far.
+    pub fn workspace_index(&self) -> Arc<WorkspaceIndex> {
+        let roots = self.sources().workspace_roots;
+        let exclude = self
+            .caller()
+            .map(|caller| caller.config().privacy.exclude.clone())
+            .unwrap_or_default();
+        let mut slot = self
+            .workspace_index
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if let Some(index) = slot.as_ref()
+            && index.serves(&roots, &exclude)
+        {
+            return index.clone();
+        }
+        let index = Arc::new(config::workspace_index(
+            &roots,
+            &exclude,
+            self.state_dir.as_deref(),
+        ));
+        *slot = Some(index.clone());
+        let refreshing = index.clone();
+        let started = std::thread::Builder::new()
+            .name("workspace-index".to_owned())
+            .spawn(move || {
+                let report = refreshing.refresh();
+                tracing::info!(
+                    files = report.files,
+                    parsed = report.parsed,
+                    reused = report.reused,
+                    "workspace index ready"
+                );
+            });
+        if let Err(err) = started {
+            tracing::warn!(%err, "the workspace index could not be read in the background");
+        }
+        index
+    }
+
+    /// Keeps our own file watcher alive (see `watcher.rs`).
+    pub fn set_watcher(&self, watcher: notify::RecommendedWatcher) {
+        *self.watcher.lock().unwrap_or_else(PoisonError::into_inner) = Some(watcher);
     }
 
     /// The ledger, opened on first use.

@@ -434,3 +434,39 @@ async fn run_from_a_subdirectory_reads_the_root_config_and_its_excludes() {
         "only the review inside the workspace was sent"
     );
 }
+
+/// A second `switchboard run` reads the index the first one saved: no file it has read before
+/// is parsed again, and a file changed since is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_run_parses_only_what_changed_since_the_first() {
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+    for module in 0..150 {
+        sandbox.write(
+            &format!("pkg/module_{module}.py"),
+            &format!("def helper_{module}(value):\n    return value + {module}\n"),
+        );
+    }
+    let indexed = |args: &[&str]| -> String {
+        let mut command = sandbox.command(args);
+        command.env("SWITCHBOARD_LOG", "tasks::context::workspace=debug");
+        let done: Run =
+            tokio::task::block_in_place(|| command.output().expect("the binary runs").into());
+        assert_eq!(done.code, Some(0), "{}", done.stderr);
+        done.stderr
+            .lines()
+            .find(|line| line.contains("workspace index refreshed"))
+            .unwrap_or_else(|| panic!("no index report in {}", done.stderr))
+            .to_owned()
+    };
+    let first = indexed(&["run", "review", "calc.py", "--json"]);
+    assert!(first.contains("files=151 parsed=151 reused=0"), "{first}");
+    let second = indexed(&["run", "review", "calc.py", "--json"]);
+    assert!(second.contains("files=151 parsed=0 reused=151"), "{second}");
+    sandbox.write(
+        "pkg/module_7.py",
+        "def helper_seven(value):\n    return value\n",
+    );
+    let third = indexed(&["run", "review", "calc.py", "--json"]);
+    assert!(third.contains("files=151 parsed=1 reused=150"), "{third}");
+}

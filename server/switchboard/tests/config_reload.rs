@@ -43,13 +43,26 @@ async fn good_configs_reload_and_bad_ones_are_refused_with_their_place() {
             "initialize",
             json!({
                 "processId": null,
-                "capabilities": {},
+                "capabilities": {
+                    "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+                },
                 "workspaceFolders": [{ "uri": root.as_str(), "name": "ws" }],
                 "initializationOptions": { "roles": { "review": ["b", "a"] } }
             }),
         )
         .await;
     server.notify("initialized", json!({})).await;
+    // A client that watches files is asked to watch the config, and every file for the
+    // workspace index.
+    let (id, registration) = server.server_request("client/registerCapability").await;
+    let globs: Vec<&str> = registration["registrations"][0]["registerOptions"]["watchers"]
+        .as_array()
+        .expect("watchers")
+        .iter()
+        .filter_map(|watcher| watcher["globPattern"].as_str())
+        .collect();
+    assert_eq!(globs, ["**/.switchboard.toml", "**/*"]);
+    server.respond(id, Value::Null).await;
     // Both layers: the workspace file's implement, the initialization options' review.
     assert_eq!(role_models(&mut server, "implement").await, ["a"]);
     assert_eq!(role_models(&mut server, "review").await, ["b", "a"]);

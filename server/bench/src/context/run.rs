@@ -84,11 +84,9 @@ pub fn measure(selections: &[Selection], options: Options) -> anyhow::Result<Vec
     let mut outcomes = Vec::with_capacity(selections.len());
     let mut files: BTreeMap<PathBuf, (text::Rope, syntax::SyntaxTree, u64)> = BTreeMap::new();
     for selection in selections {
-        let index: &WorkspaceIndex = indexes.entry(selection.root.clone()).or_insert_with(|| {
-            let index = WorkspaceIndex::build(std::slice::from_ref(&selection.root), &[]);
-            index.warm();
-            index
-        });
+        let index: &WorkspaceIndex = indexes
+            .entry(selection.root.clone())
+            .or_insert_with(|| WorkspaceIndex::build(std::slice::from_ref(&selection.root), &[]));
         let path = selection.root.join(&selection.file);
         if !files.contains_key(&path) {
             let text = std::fs::read_to_string(&path)

@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use clap::Args;
 use router::Role;
-use tasks::context::WorkspaceIndex;
 
 use super::place::Place;
 use super::{FAILED, USAGE, print_json, runtime_and_config};
@@ -63,7 +62,8 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
     if let Err(why) = caller.ledger() {
         eprintln!("switchboard: warning: {why}; the budget left is not known");
     }
-    let workspace = WorkspaceIndex::build(std::slice::from_ref(&place_read.root), &exclude);
+    let workspace = config::workspace_index(std::slice::from_ref(&place_read.root), &exclude, None);
+    workspace.refresh();
     let input = place_read.input(role, None, String::new(), &workspace, None);
     let spec = tasks::job::request_spec(&caller, &input).spec;
     match caller.decide(&spec, jiff::Timestamp::now()) {

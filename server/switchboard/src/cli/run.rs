@@ -9,7 +9,6 @@ use clap::Args;
 use ropey::Rope;
 use router::Role;
 use serde_json::{Value, json};
-use tasks::context::WorkspaceIndex;
 use tasks::job::JobResult;
 use tasks::reply::FileChange;
 
@@ -121,7 +120,8 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         None
     };
     let caller = config::caller(config, config::ledger(None));
-    let workspace = WorkspaceIndex::build(std::slice::from_ref(&root), &exclude);
+    let workspace = config::workspace_index(std::slice::from_ref(&root), &exclude, None);
+    workspace.refresh();
     let trace_id = ledger::new_trace_id();
     let input = place.input(
         role,
@@ -236,7 +236,12 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             // The places the answer cites, each checked against the workspace as the editor
             // checks them.
             let read = |path: &str| files::read(&root, path, &exclude).text();
-            let (found, invalid) = check_citations(markdown, Some(&root), &read);
+            let roots = std::slice::from_ref(&root);
+            let locate = |label: &str| {
+                tasks::context::resolve_label(roots, Some(&root), label)
+                    .map(|(root, relative)| root.join(relative))
+            };
+            let (found, invalid) = check_citations(markdown, &locate, &read);
             out["citations"] = json!(
                 found
                     .iter()

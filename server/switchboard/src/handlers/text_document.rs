@@ -43,8 +43,8 @@ pub fn did_close(session: &Session, params: DidCloseTextDocumentParams) -> Vec<R
 }
 
 pub fn did_save(_session: &Session, params: DidSaveTextDocumentParams) -> Vec<Report> {
-    // Nothing to do yet: the text already arrived through didChange. Later, saved files feed
-    // the workspace symbol index.
+    // The text already arrived through didChange; the server reads the saved file into the
+    // workspace index after this (off the async threads).
     tracing::debug!(uri = params.text_document.uri.as_str(), "didSave");
     Vec::new()
 }

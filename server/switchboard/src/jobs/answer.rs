@@ -24,7 +24,7 @@ pub fn write(
     state_dir: &Path,
     trace_id: &str,
     markdown: &str,
-    root: Option<&Path>,
+    locate: &dyn Fn(&str) -> Option<PathBuf>,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Written, String> {
     let dir = state_dir.join("answers");
@@ -34,7 +34,7 @@ pub fn write(
             dir.display()
         )
     })?;
-    let (locations, invalid) = check_citations(markdown, root, read);
+    let (locations, invalid) = check_citations(markdown, locate, read);
     let mut text = markdown.to_string();
     if !invalid.is_empty() {
         text.push_str("\n\n---\nswitchboard could not find these cited places in the workspace: ");
@@ -58,11 +58,12 @@ pub fn write(
     })
 }
 
-/// The citations of `markdown` that exist under `root` as locations, and the others as text.
-/// `read` gives a workspace-relative file's text as the editor has it (open) or on disk.
+/// The citations of `markdown` that exist in the workspace as locations, and the others as
+/// text. `locate` gives the absolute path a cited label names (`None` outside the workspace),
+/// `read` its text as the editor has it (open) or on disk.
 pub fn check_citations(
     markdown: &str,
-    root: Option<&Path>,
+    locate: &dyn Fn(&str) -> Option<PathBuf>,
     read: &dyn Fn(&str) -> Option<String>,
 ) -> (Vec<Location>, Vec<String>) {
     let mut locations = Vec::new();
@@ -76,9 +77,9 @@ pub fn check_citations(
                 citation.path, citation.start_line, citation.end_line
             )
         };
-        let found = root
-            .filter(|_| !citation.path.split('/').any(|part| part == ".."))
-            .map(|root| root.join(&citation.path))
+        let found = Some(&citation.path)
+            .filter(|path| !path.split('/').any(|part| part == ".."))
+            .and_then(|path| locate(path))
             .and_then(|path| {
                 let text = read(&citation.path)?;
                 let lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);

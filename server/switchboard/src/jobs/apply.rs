@@ -141,14 +141,15 @@ fn edits_for_other(
                 change.path
             )
         })?;
-    let path = root.join(&change.path);
-    if change.path.split('/').any(|part| part == "..") || relative_to_roots(roots, &path).is_none()
-    {
+    let located = super::locate(roots, Some(&root), &change.path);
+    let Some((path, root, _)) = located.filter(|(path, _, _)| {
+        !change.path.split('/').any(|part| part == "..") && relative_to_roots(roots, path).is_some()
+    }) else {
         return Err(format!(
             "the reply edits {}, which is outside the workspace folders; nothing was applied",
             change.path
         ));
-    }
+    };
     let uri = Uri::from_file_path(&path)
         .ok_or_else(|| format!("{} is not a file path; nothing was applied", path.display()))?;
     let open = session.documents.snapshot(&uri);

@@ -157,14 +157,27 @@ pub fn relative_to_roots(roots: &[PathBuf], path: &Path) -> Option<(PathBuf, Str
     })
 }
 
-/// The document's path relative to its workspace folder, or its file name when it is in none
-/// (untitled buffers, files opened alone).
+/// The file a label names (see `tasks::context::path_label`) as an absolute path, with its
+/// folder and its path there. A label without a folder's name is taken to be in `default_root`
+/// (the selection's folder). `None` for a label that leaves its folder.
+pub fn locate(
+    roots: &[PathBuf],
+    default_root: Option<&Path>,
+    label: &str,
+) -> Option<(PathBuf, PathBuf, String)> {
+    let (root, relative) = tasks::context::resolve_label(roots, default_root, label)?;
+    Some((root.join(&relative), root, relative))
+}
+
+/// The document's label: its path in its workspace folder, prefixed by the folder's name when
+/// there are several (the one name packets, citations and edits use for it), or its file name
+/// when it is in no folder (untitled buffers, files opened alone).
 pub fn display_path(session: &Session, uri: &Uri) -> String {
     let Some(path) = uri.to_file_path() else {
         return uri.as_str().to_string();
     };
-    match relative_to_roots(&session.sources().workspace_roots, &path) {
-        Some((_, relative)) => relative,
+    match tasks::context::path_label(&session.sources().workspace_roots, &path) {
+        Some(label) => label,
         None => path.file_name().map_or_else(
             || uri.as_str().to_string(),
             |n| n.to_string_lossy().into_owned(),

@@ -118,11 +118,16 @@ pub(super) async fn finish(
         }
         JobResult::Answer(markdown) => {
             let root = root_of(session, &step.uri);
+            let roots = session.sources().workspace_roots;
             let read =
                 |relative: &str| read_workspace_file(session, root.as_deref(), relative).text();
+            let locate = |label: &str| {
+                let root = root.as_deref()?;
+                super::locate(&roots, Some(root), label).map(|(path, _, _)| path)
+            };
             let written = session
                 .state_dir()
-                .and_then(|dir| answer::write(&dir, trace_id, markdown, root.as_deref(), &read));
+                .and_then(|dir| answer::write(&dir, trace_id, markdown, &locate, &read));
             match written {
                 Ok(written) => {
                     if role == Role::Plan {
@@ -171,6 +176,7 @@ async fn warn_syntax(
     changes: &[tasks::reply::FileChange],
 ) -> Vec<String> {
     let root = root_of(session, origin);
+    let roots = session.sources().workspace_roots;
     let mut warnings = Vec::new();
     for (change, problem) in changes
         .iter()
@@ -179,7 +185,8 @@ async fn warn_syntax(
         let message = format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")");
         let uri = root
             .as_ref()
-            .and_then(|root| Uri::from_file_path(root.join(&change.path)));
+            .and_then(|root| super::locate(&roots, Some(root), &change.path))
+            .and_then(|(path, _, _)| Uri::from_file_path(path));
         if let Some(uri) = uri {
             let line = u32::try_from(problem.line.saturating_sub(1)).unwrap_or(u32::MAX);
             let at = tower_lsp_server::ls_types::Position::new(line, 0);

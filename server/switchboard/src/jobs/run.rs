@@ -546,13 +546,19 @@ pub(super) fn root_of(session: &Session, uri: &Uri) -> Option<PathBuf> {
 /// What the workspace holds at another path: the text the editor has if the file is open, else
 /// what is on disk (see [`files::read`]); never a file outside the folder or excluded by
 /// `[privacy]`.
-pub fn read_workspace_file(session: &Session, root: Option<&Path>, relative: &str) -> FileRead {
+pub fn read_workspace_file(session: &Session, root: Option<&Path>, label: &str) -> FileRead {
     // Without a folder nothing is there to read; an edit of another file is refused where it
     // would be applied ("no workspace folder is open"). Answering "not editable" here would
     // make every word of a reply read as the name of an existing file.
     let Some(root) = root else {
         return FileRead::Missing;
     };
+    let Some((_, root, relative)) =
+        super::locate(&session.sources().workspace_roots, Some(root), label)
+    else {
+        return FileRead::Missing;
+    };
+    let (root, relative) = (root.as_path(), relative.as_str());
     let exclude = session
         .caller()
         .map(|caller| caller.config().privacy.exclude.clone())

@@ -41,10 +41,29 @@ pub fn config(fake: &FakeProvider) -> Value {
     })
 }
 
+/// How a fixture's client is set up.
+pub struct ClientSetup {
+    /// `workspace.workspaceEdit`.
+    pub workspace_edit: Value,
+    /// Whether it watches files for the server (`didChangeWatchedFiles` dynamic registration).
+    pub watches_files: bool,
+    /// Workspace folders after the fixture's own.
+    pub extra_folders: Vec<std::path::PathBuf>,
+}
+
+impl Default for ClientSetup {
+    fn default() -> Self {
+        ClientSetup {
+            workspace_edit: json!({ "documentChanges": true, "changeAnnotationSupport": {} }),
+            watches_files: false,
+            extra_folders: Vec::new(),
+        }
+    }
+}
+
 impl Fixture {
     pub async fn start(scenario: &str, encoding: PositionEncoding) -> Fixture {
-        let workspace_edit = json!({ "documentChanges": true, "changeAnnotationSupport": {} });
-        Fixture::start_with(scenario, encoding, workspace_edit).await
+        Fixture::start_setup(scenario, encoding, ClientSetup::default()).await
     }
 
     /// As [`Fixture::start`], with the client's `workspace.workspaceEdit` capabilities given.
@@ -52,6 +71,19 @@ impl Fixture {
         scenario: &str,
         encoding: PositionEncoding,
         workspace_edit: Value,
+    ) -> Fixture {
+        let setup = ClientSetup {
+            workspace_edit,
+            ..ClientSetup::default()
+        };
+        Fixture::start_setup(scenario, encoding, setup).await
+    }
+
+    /// As [`Fixture::start`], with a client set up as `setup` says.
+    pub async fn start_setup(
+        scenario: &str,
+        encoding: PositionEncoding,
+        setup: ClientSetup,
     ) -> Fixture {
         let workspace = tempfile::tempdir().expect("a temp dir");
         let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
@@ -66,6 +98,11 @@ impl Fixture {
             PositionEncoding::Utf8 => json!(["utf-8", "utf-16"]),
             _ => json!(["utf-16"]),
         };
+        let mut folders = vec![json!({ "uri": root.as_str(), "name": "ws" })];
+        for extra in &setup.extra_folders {
+            let uri = Uri::from_file_path(extra).expect("a file URI");
+            folders.push(json!({ "uri": uri.as_str(), "name": "extra" }));
+        }
         server
             .request_ok(
                 "initialize",
@@ -73,15 +110,22 @@ impl Fixture {
                     "processId": null,
                     "capabilities": {
                         "general": { "positionEncodings": encodings },
-                        "workspace": { "workspaceEdit": workspace_edit },
+                        "workspace": {
+                            "workspaceEdit": setup.workspace_edit,
+                            "didChangeWatchedFiles": { "dynamicRegistration": setup.watches_files },
+                        },
                         "window": { "workDoneProgress": true, "showDocument": { "support": true } }
                     },
-                    "workspaceFolders": [{ "uri": root.as_str(), "name": "ws" }],
+                    "workspaceFolders": folders,
                     "initializationOptions": config(&fake),
                 }),
             )
             .await;
         server.notify("initialized", json!({})).await;
+        if setup.watches_files {
+            let (id, _) = server.server_request("client/registerCapability").await;
+            server.respond(id, Value::Null).await;
+        }
         Fixture {
             server,
             fake,

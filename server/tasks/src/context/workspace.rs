@@ -1,33 +1,27 @@
 //! The workspace index: the declarations of every file a model may see (name → path, line,
-//! signature), for looking up what a selection uses; and the privacy `exclude` globs that keep
-//! files from ever being read for a model.
+//! signature), for looking up what a selection uses. Which files those are, and what each is
+//! called, is `paths.rs`.
 //!
-//! [`WorkspaceIndex::build`] only walks the roots (honouring `.gitignore`, skipping excluded,
-//! large and hidden files); files are read and parsed on the first lookup, so a server can build
-//! it at start and pay for parsing only when a packet first asks (or call
-//! [`WorkspaceIndex::warm`] on a background thread).
+//! The index lives: [`WorkspaceIndex::refresh`] walks the roots (honouring `.gitignore`,
+//! skipping excluded, large and hidden files) and parses what is new or changed, adding files
+//! one at a time so that lookups meanwhile see what is read so far; [`WorkspaceIndex::update`]
+//! reads one changed path again (a server calls it for watched-file events and saves). Saved
+//! under the state directory ([`WorkspaceIndex::saved_in`]), it is read back keyed by path,
+//! size and modification time, so a command on an unchanged workspace parses nothing.
 
-use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, PoisonError, RwLock};
 use std::time::Duration;
 
-use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 use ropey::Rope;
+use serde::{Deserialize, Serialize};
 use syntax::{SyntaxTree, grammar_for_path};
 
 use super::definition::{Definition, is_definition_kind};
-
-/// Paths never sent to a model, whatever the config says: environment files, keys and
-/// anything under a `secrets` directory.
-pub const DEFAULT_EXCLUDES: [&str; 6] = [
-    ".env",
-    ".env.*",
-    "*.pem",
-    "*.key",
-    "id_rsa*",
-    "**/secrets/**",
-];
+use super::paths::{Exclusions, path_label, relative};
 
 /// Files larger than this are not indexed: generated or vendored code, which only crowds out
 /// the definitions people write.
@@ -36,213 +30,389 @@ pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
 pub const MAX_FILES: usize = 20_000;
 /// How long parsing one file may take while indexing.
 const PARSE_LIMIT: Duration = Duration::from_millis(500);
+/// How long a lookup waits for announced changes to be read (a burst of thousands, such as a
+/// branch switch, is not waited for to the end).
+const UPDATE_WAIT: Duration = Duration::from_secs(2);
 /// How far into a file the binary check looks for a NUL byte (as git does).
 const BINARY_SNIFF: usize = 8000;
 
-/// The privacy globs, compiled: the defaults and the config's `exclude`.
-///
-/// Globs follow `.gitignore`: a glob without a `/` matches a file or directory name at any
-/// depth (`*.pem`, `secrets`), one with a `/` matches from the workspace root (`config/prod.toml`,
-/// `**/secrets/**`), and a matched directory excludes everything under it. `*` does not cross
-/// a `/`. A glob that does not compile matches nothing and is logged (the config check reports
-/// it to the user).
-#[derive(Debug, Clone)]
-struct Exclusions {
-    set: GlobSet,
-}
-
-impl Exclusions {
-    fn new(globs: &[String]) -> Exclusions {
-        let mut builder = GlobSetBuilder::new();
-        let all = DEFAULT_EXCLUDES
-            .iter()
-            .copied()
-            .chain(globs.iter().map(String::as_str));
-        for glob in all {
-            let glob = glob.trim();
-            let anchored = glob.strip_prefix('/');
-            let body = anchored.unwrap_or(glob).trim_end_matches('/');
-            if body.is_empty() {
-                continue;
-            }
-            let pattern = if anchored.is_none() && !body.contains('/') {
-                format!("**/{body}")
-            } else {
-                body.to_owned()
-            };
-            match GlobBuilder::new(&pattern).literal_separator(true).build() {
-                Ok(compiled) => {
-                    builder.add(compiled);
-                }
-                Err(err) => tracing::warn!(glob, %err, "a privacy exclude glob does not compile"),
-            }
-        }
-        let set = builder.build().unwrap_or_else(|err| {
-            tracing::warn!(%err, "the privacy exclude globs do not compile together");
-            GlobSet::empty()
-        });
-        Exclusions { set }
-    }
-
-    /// Whether a workspace-relative path, or a directory above it, is excluded.
-    fn matches(&self, relative: &str) -> bool {
-        let path = normalize(relative);
-        if path.is_empty() {
-            return false;
-        }
-        let mut prefix = String::with_capacity(path.len());
-        for (index, part) in path.split('/').enumerate() {
-            if index > 0 {
-                prefix.push('/');
-            }
-            prefix.push_str(part);
-            if self.set.is_match(&prefix) {
-                return true;
-            }
-        }
-        false
-    }
-}
-
-/// A path with `/` separators and no leading `./` or `/`.
-fn normalize(path: &str) -> String {
-    let path = path.replace('\\', "/");
-    let mut path = path.as_str();
-    while let Some(rest) = path.strip_prefix("./") {
-        path = rest;
-    }
-    path.trim_start_matches('/').to_owned()
-}
-
-/// Whether the workspace-relative `path` is excluded by `exclude_globs` or the defaults
-/// ([`DEFAULT_EXCLUDES`]): callers refuse to read or send such a file.
-pub fn excluded(path: &str, exclude_globs: &[String]) -> bool {
-    // Every code-action listing asks, and the globs change only with the config: the last
-    // compiled set is kept (compiling it was 15% of a listing).
-    static LAST: Mutex<Option<(Vec<String>, Arc<Exclusions>)>> = Mutex::new(None);
-    let exclusions = {
-        let mut last = LAST.lock().unwrap_or_else(PoisonError::into_inner);
-        match &*last {
-            Some((globs, compiled)) if globs.as_slice() == exclude_globs => compiled.clone(),
-            _ => {
-                let compiled = Arc::new(Exclusions::new(exclude_globs));
-                *last = Some((exclude_globs.to_vec(), compiled.clone()));
-                compiled
-            }
-        }
-    };
-    exclusions.matches(path)
-}
-
-/// A file the walk found.
-#[derive(Debug, Clone)]
+/// What the index knows of one file: the stamp it was read at and its definitions.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct IndexedFile {
     absolute: PathBuf,
-    /// What definitions call it: root-relative, prefixed with the root's name when there are
-    /// several roots.
-    relative: String,
+    /// Size and modification time when read: a file with the same stamp is not read again.
+    stamp: Stamp,
+    definitions: Vec<Definition>,
 }
 
-/// The declarations of a workspace's files, by name. See the module docs.
+/// A file's size and modification time (nanoseconds since the epoch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+struct Stamp {
+    size: u64,
+    modified_ns: u128,
+}
+
+impl Stamp {
+    fn of(metadata: &std::fs::Metadata) -> Stamp {
+        let modified_ns = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |since| since.as_nanos());
+        Stamp {
+            size: metadata.len(),
+            modified_ns,
+        }
+    }
+}
+
+/// The index's contents: files by label, and their definitions by name.
+#[derive(Debug, Default)]
+struct Contents {
+    files: BTreeMap<String, IndexedFile>,
+    /// Every definition by name, each list in path and line order.
+    by_name: HashMap<String, Vec<Definition>>,
+}
+
+impl Contents {
+    /// Puts `file` under `label`, replacing what the label held.
+    fn insert(&mut self, label: String, file: IndexedFile) {
+        self.remove(&label);
+        for definition in &file.definitions {
+            let list = self.by_name.entry(definition.name.clone()).or_default();
+            let at = list.partition_point(|other| {
+                (other.path.as_str(), other.line) < (definition.path.as_str(), definition.line)
+            });
+            list.insert(at, definition.clone());
+        }
+        self.files.insert(label, file);
+    }
+
+    fn remove(&mut self, label: &str) -> bool {
+        let Some(old) = self.files.remove(label) else {
+            return false;
+        };
+        for definition in &old.definitions {
+            if let Some(list) = self.by_name.get_mut(&definition.name) {
+                list.retain(|other| other.path != label);
+                if list.is_empty() {
+                    self.by_name.remove(&definition.name);
+                }
+            }
+        }
+        true
+    }
+}
+
+/// What the last [`WorkspaceIndex::refresh`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefreshReport {
+    /// Files the walk found.
+    pub files: usize,
+    /// Files read and parsed (new, or changed since the saved index).
+    pub parsed: usize,
+    /// Files whose saved definitions were used as they were.
+    pub reused: usize,
+    /// Files no longer there, dropped.
+    pub dropped: usize,
+}
+
+/// The saved index of a workspace: what [`WorkspaceIndex::refresh`] reads back so that an
+/// unchanged file is not parsed again.
+#[derive(Debug, Serialize, Deserialize)]
+struct Saved {
+    /// The build that wrote it: another build may outline files differently.
+    build: String,
+    files: BTreeMap<String, IndexedFile>,
+}
+
+/// The declarations of a workspace's files, by name, kept current. See the module docs.
 #[derive(Debug)]
 pub struct WorkspaceIndex {
     roots: Vec<PathBuf>,
+    exclude: Vec<String>,
     exclusions: Arc<Exclusions>,
-    files: Vec<IndexedFile>,
-    definitions: OnceLock<BTreeMap<String, Vec<Definition>>>,
+    /// Where the index is saved between processes, if anywhere.
+    saved_at: Option<PathBuf>,
+    /// The state directory, never indexed even when it is inside a workspace folder: it holds
+    /// the saved index itself and the models' answers.
+    state_dir: Option<PathBuf>,
+    contents: RwLock<Contents>,
+    /// Whether a refresh has finished: before, lookups see what is read so far.
+    ready: AtomicBool,
+    /// Serializes refreshes (a second one waits for the first, then finds little to do).
+    refreshing: Mutex<()>,
+    /// Updates announced ([`WorkspaceIndex::begin_update`]) and not yet done: a lookup waits
+    /// for them (up to [`UPDATE_WAIT`]), so a command after a save sees what was saved.
+    pending: Mutex<usize>,
+    updated: Condvar,
+}
+
+/// Changes announced to a [`WorkspaceIndex`] that are being read; dropping it says they are
+/// in.
+#[derive(Debug)]
+pub struct PendingUpdate {
+    index: Arc<WorkspaceIndex>,
+}
+
+impl Drop for PendingUpdate {
+    fn drop(&mut self) {
+        let mut pending = self
+            .index
+            .pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        *pending = pending.saturating_sub(1);
+        self.index.updated.notify_all();
+    }
 }
 
 impl WorkspaceIndex {
-    /// Walks `roots` for files a model may see: not ignored by `.gitignore` (also outside a git
-    /// repository), `.ignore` or a global gitignore; not hidden; not matched by `exclude` or
-    /// [`DEFAULT_EXCLUDES`] (an excluded directory is not entered); at most [`MAX_FILE_BYTES`];
-    /// with a grammar. No file is read yet. Unreadable directories are skipped.
-    pub fn build(roots: &[PathBuf], exclude: &[String]) -> WorkspaceIndex {
-        let exclusions = Arc::new(Exclusions::new(exclude));
-        let mut files = Vec::new();
-        let named = roots.len() > 1;
-        'roots: for root in roots {
-            let root_name = root
-                .file_name()
-                .map(|name| name.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let filter_root = root.clone();
-            let filter = Arc::clone(&exclusions);
-            let walk = ignore::WalkBuilder::new(root)
-                .require_git(false)
-                .max_filesize(Some(MAX_FILE_BYTES))
-                .sort_by_file_name(|a, b| a.cmp(b))
-                .filter_entry(move |entry| {
-                    relative(&filter_root, entry.path()).is_none_or(|path| !filter.matches(&path))
-                })
-                .build();
-            for entry in walk {
-                let entry = match entry {
-                    Ok(entry) => entry,
-                    Err(err) => {
-                        tracing::debug!(%err, "skipped while indexing the workspace");
-                        continue;
-                    }
-                };
-                if !entry.file_type().is_some_and(|kind| kind.is_file()) {
-                    continue;
-                }
-                let Some(path) = relative(root, entry.path()) else {
-                    continue;
-                };
-                if grammar_for_path(&path).is_none() {
-                    continue;
-                }
-                if files.len() >= MAX_FILES {
-                    tracing::info!(
-                        max = MAX_FILES,
-                        "the workspace index stops at its file limit"
-                    );
-                    break 'roots;
-                }
-                let relative = if named {
-                    format!("{root_name}/{path}")
-                } else {
-                    path
-                };
-                files.push(IndexedFile {
-                    absolute: entry.into_path(),
-                    relative,
-                });
-            }
-        }
+    /// An index of `roots` that has read nothing yet: [`WorkspaceIndex::refresh`] fills it.
+    /// Files are walked as [`WorkspaceIndex::build`] says.
+    pub fn new(roots: &[PathBuf], exclude: &[String]) -> WorkspaceIndex {
         WorkspaceIndex {
             roots: roots.to_vec(),
-            exclusions,
-            files,
-            definitions: OnceLock::new(),
+            exclude: exclude.to_vec(),
+            exclusions: Arc::new(Exclusions::new(exclude)),
+            saved_at: None,
+            state_dir: None,
+            contents: RwLock::new(Contents::default()),
+            ready: AtomicBool::new(false),
+            refreshing: Mutex::new(()),
+            pending: Mutex::new(0),
+            updated: Condvar::new(),
         }
     }
 
-    /// Every definition named `name`, in path and line order; the first call reads and parses
-    /// the workspace's files.
+    /// Saves the index under `state_dir` (one file per set of roots) after each refresh, and
+    /// reads it back at the first: an unchanged file (same size and modification time) is
+    /// not parsed again.
+    pub fn saved_in(mut self, state_dir: &Path) -> WorkspaceIndex {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        self.roots.hash(&mut hasher);
+        let name = format!("{:016x}.json", hasher.finish());
+        self.saved_at = Some(state_dir.join("index").join(name));
+        self.state_dir = Some(state_dir.to_path_buf());
+        self
+    }
+
+    /// An index of `roots`, walked and read now: every file that is not ignored by
+    /// `.gitignore` (also outside a git repository), `.ignore` or a global gitignore; not
+    /// hidden; not matched by `exclude` or [`DEFAULT_EXCLUDES`] (an excluded directory is not
+    /// entered); at most [`MAX_FILE_BYTES`]; with a grammar. Unreadable ones are skipped.
+    pub fn build(roots: &[PathBuf], exclude: &[String]) -> WorkspaceIndex {
+        let index = WorkspaceIndex::new(roots, exclude);
+        index.refresh();
+        index
+    }
+
+    /// Whether this index was made for these roots and excludes (a config change that
+    /// changes them needs a new one).
+    pub fn serves(&self, roots: &[PathBuf], exclude: &[String]) -> bool {
+        self.roots == roots && self.exclude == exclude
+    }
+
+    /// Walks the roots and brings the index up to date with the disk: new and changed files
+    /// are parsed (or taken from the saved index when unchanged since), gone ones dropped. A
+    /// lookup while it runs sees the files read so far; files are added one at a time.
+    pub fn refresh(&self) -> RefreshReport {
+        let _one_at_a_time = self
+            .refreshing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut saved = self.read_saved();
+        let mut report = RefreshReport::default();
+        let mut seen = HashSet::new();
+        let mut to_parse = Vec::new();
+        for (label, absolute, stamp) in self.walk() {
+            report.files += 1;
+            seen.insert(label.clone());
+            let known = self.read_contents(|contents| {
+                contents
+                    .files
+                    .get(&label)
+                    .is_some_and(|file| file.stamp == stamp && file.absolute == absolute)
+            });
+            if known {
+                report.reused += 1;
+                continue;
+            }
+            match saved.remove(&label) {
+                Some(file) if file.stamp == stamp && file.absolute == absolute => {
+                    report.reused += 1;
+                    self.write_contents(|contents| contents.insert(label, file));
+                }
+                _ => to_parse.push((label, absolute)),
+            }
+        }
+        for (label, absolute) in to_parse {
+            report.parsed += 1;
+            match read_file(&label, &absolute) {
+                Some(file) => self.write_contents(|contents| contents.insert(label, file)),
+                None => {
+                    self.write_contents(|contents| contents.remove(&label));
+                }
+            }
+        }
+        self.write_contents(|contents| {
+            let gone: Vec<String> = contents
+                .files
+                .keys()
+                .filter(|label| !seen.contains(*label))
+                .cloned()
+                .collect();
+            report.dropped = gone.len();
+            for label in gone {
+                contents.remove(&label);
+            }
+        });
+        self.ready.store(true, Ordering::SeqCst);
+        if report.parsed > 0 || report.dropped > 0 || !saved.is_empty() {
+            self.save();
+        }
+        tracing::debug!(
+            files = report.files,
+            parsed = report.parsed,
+            reused = report.reused,
+            dropped = report.dropped,
+            "workspace index refreshed"
+        );
+        report
+    }
+
+    /// Brings paths up to date after they changed on disk: a file is read again (or dropped
+    /// when it is gone, excluded, ignored or no longer a file a model may see); a directory is
+    /// walked; a deleted directory drops what was under it. Saves the index once if anything
+    /// changed, and returns how many files changed.
+    pub fn update(&self, paths: &[PathBuf]) -> usize {
+        let changed = paths.iter().map(|path| self.update_path(path)).sum();
+        if changed > 0 {
+            self.save();
+        }
+        changed
+    }
+
+    fn update_path(&self, absolute: &Path) -> usize {
+        let Some(label) = path_label(&self.roots, absolute) else {
+            return 0;
+        };
+        let prefix = format!("{label}/");
+        if absolute.is_dir() {
+            let walked: Vec<(String, PathBuf, Stamp)> = self
+                .walk()
+                .into_iter()
+                .filter(|(other, _, _)| other.starts_with(&prefix))
+                .collect();
+            walked
+                .into_iter()
+                .filter(|(label, absolute, _)| self.update_file(label.clone(), absolute))
+                .count()
+        } else if !absolute.exists() {
+            // A deleted file, or a deleted directory and everything the index had under it.
+            self.write_contents(|contents| {
+                let gone: Vec<String> = contents
+                    .files
+                    .keys()
+                    .filter(|other| **other == label || other.starts_with(&prefix))
+                    .cloned()
+                    .collect();
+                gone.iter().filter(|other| contents.remove(other)).count()
+            })
+        } else {
+            usize::from(self.update_file(label, absolute))
+        }
+    }
+
+    fn update_file(&self, label: String, absolute: &Path) -> bool {
+        let visible = self.may_index(&label, absolute);
+        let file = visible.then(|| read_file(&label, absolute)).flatten();
+        self.write_contents(|contents| match file {
+            Some(file) => {
+                contents.insert(label, file);
+                true
+            }
+            None => contents.remove(&label),
+        })
+    }
+
+    /// Whether one file is one the walk would take: not excluded, not hidden, not ignored,
+    /// with a grammar, small enough.
+    fn may_index(&self, label: &str, absolute: &Path) -> bool {
+        let Some(root) = self.roots.iter().find(|root| absolute.starts_with(root)) else {
+            return false;
+        };
+        let Some(relative) = relative(root, absolute) else {
+            return false;
+        };
+        if grammar_for_path(label).is_none()
+            || self.exclusions.matches(&relative)
+            || self
+                .state_dir
+                .as_deref()
+                .is_some_and(|dir| absolute.starts_with(dir))
+        {
+            return false;
+        }
+        // A walk from the root down the file's own directories only applies `.gitignore`,
+        // `.ignore` and the hidden rule exactly as a full walk would (an ignored directory is
+        // not entered), at the cost of one directory listing per level.
+        let target = absolute.to_path_buf();
+        let walk = ignore::WalkBuilder::new(root)
+            .require_git(false)
+            .max_filesize(Some(MAX_FILE_BYTES))
+            .filter_entry(move |entry| target.starts_with(entry.path()))
+            .build();
+        walk.filter_map(Result::ok)
+            .any(|entry| entry.path() == absolute && entry.file_type().is_some_and(|t| t.is_file()))
+    }
+
+    /// Announces changes that are about to be read with [`WorkspaceIndex::update`]: lookups
+    /// wait for them until the returned guard is dropped (or [`UPDATE_WAIT`] has passed). Call
+    /// it where the change is learnt, before handing the reading to another thread.
+    pub fn begin_update(self: &Arc<Self>) -> PendingUpdate {
+        *self.pending.lock().unwrap_or_else(PoisonError::into_inner) += 1;
+        PendingUpdate {
+            index: Arc::clone(self),
+        }
+    }
+
+    /// Every definition named `name`, in path and line order. Before the first refresh has
+    /// finished, only those of the files read so far; after an announced change, once it is
+    /// read.
     pub fn lookup(&self, name: &str) -> Vec<Definition> {
-        self.definitions_named(name).to_vec()
+        self.wait_for_updates();
+        self.read_contents(|contents| contents.by_name.get(name).cloned().unwrap_or_default())
     }
 
-    /// As [`WorkspaceIndex::lookup`], without copying.
-    pub(crate) fn definitions_named(&self, name: &str) -> &[Definition] {
-        self.index().get(name).map_or(&[], Vec::as_slice)
+    fn wait_for_updates(&self) {
+        let pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if *pending == 0 {
+            return;
+        }
+        let (still_pending, timeout) = self
+            .updated
+            .wait_timeout_while(pending, UPDATE_WAIT, |pending| *pending > 0)
+            .unwrap_or_else(PoisonError::into_inner);
+        drop(still_pending);
+        if timeout.timed_out() {
+            tracing::debug!("looked up before the workspace index had read every change");
+        }
     }
 
-    /// Reads and parses the files now, if no lookup has yet.
-    pub fn warm(&self) {
-        self.index();
+    /// Whether the first refresh has finished.
+    pub fn is_ready(&self) -> bool {
+        self.ready.load(Ordering::SeqCst)
     }
 
-    /// How many files the walk found (excluded and ignored ones are never counted).
+    /// How many files the index holds (excluded and ignored ones are never counted).
     pub fn file_count(&self) -> usize {
-        self.files.len()
+        self.read_contents(|contents| contents.files.len())
     }
 
-    /// How many definitions the files hold (reads them on first use).
+    /// How many definitions the files hold.
     pub fn definition_count(&self) -> usize {
-        self.index().values().map(Vec::len).sum()
+        self.read_contents(|contents| contents.by_name.values().map(Vec::len).sum())
     }
 
     /// Whether `path` is excluded by the privacy globs. A relative path is taken as relative to
@@ -259,104 +429,211 @@ impl WorkspaceIndex {
         self.exclusions.matches(&path.to_string_lossy())
     }
 
-    fn index(&self) -> &BTreeMap<String, Vec<Definition>> {
-        self.definitions.get_or_init(|| {
-            let mut index: BTreeMap<String, Vec<Definition>> = BTreeMap::new();
-            for file in &self.files {
-                for definition in read_definitions(file) {
-                    index
-                        .entry(definition.name.clone())
-                        .or_default()
-                        .push(definition);
+    fn read_contents<T>(&self, f: impl FnOnce(&Contents) -> T) -> T {
+        f(&self.contents.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn write_contents<T>(&self, f: impl FnOnce(&mut Contents) -> T) -> T {
+        f(&mut self
+            .contents
+            .write()
+            .unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// The files a model may see under the roots, with their labels and stamps.
+    fn walk(&self) -> Vec<(String, PathBuf, Stamp)> {
+        let mut files = Vec::new();
+        'roots: for root in &self.roots {
+            let filter_root = root.clone();
+            let filter = Arc::clone(&self.exclusions);
+            let state_dir = self.state_dir.clone();
+            let walk = ignore::WalkBuilder::new(root)
+                .require_git(false)
+                .max_filesize(Some(MAX_FILE_BYTES))
+                .sort_by_file_name(|a, b| a.cmp(b))
+                .filter_entry(move |entry| {
+                    state_dir.as_deref() != Some(entry.path())
+                        && relative(&filter_root, entry.path())
+                            .is_none_or(|path| !filter.matches(&path))
+                })
+                .build();
+            for entry in walk {
+                let entry = match entry {
+                    Ok(entry) => entry,
+                    Err(err) => {
+                        tracing::debug!(%err, "skipped while indexing the workspace");
+                        continue;
+                    }
+                };
+                if !entry.file_type().is_some_and(|kind| kind.is_file()) {
+                    continue;
                 }
+                let Some(label) = path_label(&self.roots, entry.path()) else {
+                    continue;
+                };
+                if grammar_for_path(&label).is_none() {
+                    continue;
+                }
+                if files.len() >= MAX_FILES {
+                    tracing::info!(
+                        max = MAX_FILES,
+                        "the workspace index stops at its file limit"
+                    );
+                    break 'roots;
+                }
+                let Ok(metadata) = entry.metadata() else {
+                    continue;
+                };
+                files.push((label, entry.into_path(), Stamp::of(&metadata)));
             }
-            index
-        })
+        }
+        files
+    }
+
+    /// The saved index's files, when it was saved by this build; nothing otherwise.
+    fn read_saved(&self) -> BTreeMap<String, IndexedFile> {
+        let Some(path) = &self.saved_at else {
+            return BTreeMap::new();
+        };
+        let Ok(bytes) = std::fs::read(path) else {
+            return BTreeMap::new();
+        };
+        match serde_json::from_slice::<Saved>(&bytes) {
+            Ok(saved) if saved.build == build_id() => saved.files,
+            Ok(_) => BTreeMap::new(),
+            Err(err) => {
+                tracing::warn!(path = %path.display(), %err, "the saved workspace index is unreadable; indexing afresh");
+                BTreeMap::new()
+            }
+        }
+    }
+
+    /// Writes the index where [`WorkspaceIndex::saved_in`] said, atomically (a temporary file
+    /// renamed over the old one), so a reader never sees half of it.
+    fn save(&self) {
+        let Some(path) = &self.saved_at else {
+            return;
+        };
+        let saved = self.read_contents(|contents| Saved {
+            build: build_id(),
+            files: contents.files.clone(),
+        });
+        let write = || -> std::io::Result<()> {
+            let dir = path.parent().unwrap_or(Path::new("."));
+            std::fs::create_dir_all(dir)?;
+            let temporary = dir.join(format!(
+                ".{}.{}.tmp",
+                path.file_name().unwrap_or_default().to_string_lossy(),
+                std::process::id()
+            ));
+            std::fs::write(&temporary, serde_json::to_vec(&saved)?)?;
+            std::fs::rename(&temporary, path)
+        };
+        if let Err(err) = write() {
+            tracing::warn!(path = %path.display(), %err, "the workspace index could not be saved");
+        }
     }
 }
 
-/// The definitions of one file; none when it cannot be read, is binary or is not UTF-8.
-fn read_definitions(file: &IndexedFile) -> Vec<Definition> {
-    let Some(grammar) = grammar_for_path(&file.relative) else {
-        return Vec::new();
-    };
-    let bytes = match std::fs::read(&file.absolute) {
+/// What identifies the build that reads a saved index: another build may outline files
+/// differently, so its saved definitions are not used. The executable's size and modification
+/// time change with every build.
+fn build_id() -> String {
+    static ID: OnceLock<String> = OnceLock::new();
+    ID.get_or_init(|| {
+        let stamp = std::env::current_exe()
+            .and_then(std::fs::metadata)
+            .map(|metadata| Stamp::of(&metadata));
+        match stamp {
+            Ok(stamp) => format!(
+                "{}-{}-{}",
+                env!("CARGO_PKG_VERSION"),
+                stamp.size,
+                stamp.modified_ns
+            ),
+            Err(_) => format!("{}-unknown", env!("CARGO_PKG_VERSION")),
+        }
+    })
+    .clone()
+}
+
+/// The definitions of one file, with its stamp; `None` when it cannot be read, is binary or
+/// is not UTF-8.
+fn read_file(label: &str, absolute: &Path) -> Option<IndexedFile> {
+    let grammar = grammar_for_path(label)?;
+    let metadata = std::fs::metadata(absolute).ok()?;
+    let bytes = match std::fs::read(absolute) {
         Ok(bytes) => bytes,
         Err(err) => {
-            tracing::debug!(path = %file.absolute.display(), %err, "not indexed");
-            return Vec::new();
+            tracing::debug!(path = %absolute.display(), %err, "not indexed");
+            return None;
         }
     };
     // The walk checked the size, but the file may have grown since.
     if bytes.len() as u64 > MAX_FILE_BYTES || bytes.iter().take(BINARY_SNIFF).any(|b| *b == 0) {
-        return Vec::new();
+        return None;
     }
-    let Ok(text) = String::from_utf8(bytes) else {
-        return Vec::new();
-    };
+    let text = String::from_utf8(bytes).ok()?;
     let rope = Rope::from_str(&text);
     let tree = match SyntaxTree::parse(grammar, &rope, PARSE_LIMIT) {
         Ok(tree) => tree,
         Err(err) => {
-            tracing::debug!(path = %file.absolute.display(), %err, "not indexed");
-            return Vec::new();
+            tracing::debug!(path = %absolute.display(), %err, "not indexed");
+            return None;
         }
     };
-    tree.outline(&rope)
+    let definitions = tree
+        .outline(&rope)
         .iter()
         .filter(|item| is_definition_kind(item.kind))
-        .filter_map(|item| Definition::from_item(&file.relative, &rope, item))
-        .collect()
-}
-
-/// `path` relative to `root` with `/` separators; `None` when it is not under the root (or is
-/// the root itself).
-fn relative(root: &Path, path: &Path) -> Option<String> {
-    let rest = path.strip_prefix(root).ok()?;
-    let parts: Vec<String> = rest
-        .components()
-        .filter_map(|component| match component {
-            Component::Normal(part) => Some(part.to_string_lossy().into_owned()),
-            _ => None,
-        })
+        .filter_map(|item| Definition::from_item(label, &rope, item))
         .collect();
-    (!parts.is_empty()).then(|| parts.join("/"))
+    Some(IndexedFile {
+        absolute: absolute.to_path_buf(),
+        stamp: Stamp::of(&metadata),
+        definitions,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// A lookup while the first refresh runs answers at once with what is read so far: the
+    /// first command after start does not wait for the index.
     #[test]
-    fn globs_follow_gitignore_and_the_defaults_always_apply() {
-        let user = vec![
-            "config/prod.toml".to_owned(),
-            "build/".to_owned(),
-            "*.secret.json".to_owned(),
-        ];
-        let cases = [
-            (".env", true),
-            ("app/.env", true),
-            (".env.local", true),
-            ("certs/server.pem", true),
-            ("server.key", true),
-            ("home/id_rsa.pub", true),
-            ("secrets/db.txt", true),
-            ("deploy/secrets/nested/a.rs", true),
-            ("config/prod.toml", true),
-            ("other/config/prod.toml", false),
-            ("build/out/main.rs", true),
-            ("a/b.secret.json", true),
-            ("./src/.env", true),
-            ("src\\secrets\\x.py", true),
-            ("src/main.rs", false),
-            ("src/environment.rs", false),
-            ("src/keyboard.rs", false),
-            ("src/secretsauce.rs", false),
-        ];
-        for (path, expected) in cases {
-            assert_eq!(excluded(path, &user), expected, "{path}");
-        }
-        assert!(!excluded("config/prod.toml", &[]));
+    fn lookups_do_not_wait_for_a_refresh() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        std::fs::write(dir.path().join("a.py"), "def alpha():\n    pass\n").expect("writable");
+        let index = Arc::new(WorkspaceIndex::new(&[dir.path().to_path_buf()], &[]));
+        // The refresh is held at its start, as a slow walk of a large workspace would be.
+        let held = index.refreshing.lock().expect("not poisoned");
+        let refreshing = Arc::clone(&index);
+        let refresh = std::thread::spawn(move || refreshing.refresh());
+        assert!(index.lookup("alpha").is_empty());
+        assert!(!index.is_ready());
+        drop(held);
+        let report = refresh.join().expect("the refresh ends");
+        assert_eq!(report.parsed, 1);
+        assert!(index.is_ready());
+        assert_eq!(index.lookup("alpha").len(), 1);
+    }
+
+    /// A lookup after an announced change waits until it is read.
+    #[test]
+    fn lookups_wait_for_announced_changes() {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let index = Arc::new(WorkspaceIndex::build(&[dir.path().to_path_buf()], &[]));
+        let pending = index.begin_update();
+        let path = dir.path().join("b.py");
+        let updating = Arc::clone(&index);
+        let update = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            std::fs::write(&path, "def beta():\n    pass\n").expect("writable");
+            updating.update(&[path]);
+            drop(pending);
+        });
+        assert_eq!(index.lookup("beta").len(), 1);
+        update.join().expect("the update ends");
     }
 }

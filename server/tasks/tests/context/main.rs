@@ -4,6 +4,7 @@
 //! plain text and prompt rendering are tested beside the code, in `src/context/`.)
 
 mod definitions;
+mod live_index;
 mod packets;
 mod privacy;
 mod support;

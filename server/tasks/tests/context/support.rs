@@ -9,7 +9,7 @@ pub use router::Role;
 pub use syntax::{SyntaxTree, grammar_for_language_id};
 pub use tasks::context::{
     DiagnosticNote, NEVER_CUT, OpenDocument, PRIORITY, Packet, PacketInput, Section, SectionKind,
-    Templates, WorkspaceIndex, build_packet, excluded, render,
+    Templates, WorkspaceIndex, build_packet, excluded, path_label, render, resolve_label,
 };
 
 pub const SHAPES_RS: &str = r#"use std::collections::HashMap;
