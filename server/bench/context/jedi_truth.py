@@ -115,6 +115,34 @@ def classify(definition, root, func_range, func_path):
     return "kept", (relative, definition.line, definition.name)
 
 
+def wrapped(definition, truth):
+    """For a module-level rebinding `X = wrap(X)` (attrs' `Factory = _add_hash(Factory, ...)`),
+    the class or function it wraps, as a decorator would: `(path, line, name)`, or None.
+    jedi goes to the rebinding, which says nothing of `X`; the `class X` above it is what a
+    reader wants, so it counts the same."""
+    tree_name = getattr(definition._name, "tree_name", None)
+    if tree_name is None or truth is None:
+        return None
+    statement = tree_name.parent
+    if statement is None or statement.type != "expr_stmt" or statement.parent is None:
+        return None
+    if statement.parent.parent is None or statement.parent.parent.type != "file_input":
+        return None
+    value = statement.children[-1]
+    if not any(leaf.value == tree_name.value for leaf in names_in(value)):
+        return None
+    module = tree_name.get_root_node()
+    earlier = [
+        node
+        for node in list(module.iter_classdefs()) + list(module.iter_funcdefs())
+        if node.name.value == tree_name.value and node.start_pos[0] < tree_name.line
+    ]
+    if not earlier:
+        return None
+    node = max(earlier, key=lambda node: node.start_pos[0])
+    return (truth[0], node.name.line, truth[2])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("root", help="the package's source directory")
@@ -180,6 +208,11 @@ def main():
                 for definition in found
             ]
             kept = sorted({k for _, _, k in classified if k is not None})
+            kept += [
+                place
+                for place in (wrapped(definition, k) for definition, _, k in classified)
+                if place is not None and place not in kept
+            ]
             if not kept:
                 definition, category, _ = classified[0]
                 excluded[category] += 1

@@ -89,6 +89,42 @@ pub(crate) fn identifiers(
     names
 }
 
+/// `X as Y` in an import that brings in names (`from ._funcs import asdict as _asdict`,
+/// `use a::Thing as Other;`): Y → X. A module's alias (`import typing as t`) names no
+/// definition and is left out.
+static IMPORT_ALIAS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"([A-Za-z_][A-Za-z0-9_]*)\s+as\s+([A-Za-z_][A-Za-z0-9_]*)")
+        .expect("the alias pattern compiles")
+});
+
+fn import_aliases(imports: &[String]) -> HashMap<String, String> {
+    imports
+        .iter()
+        .filter(|import| !import.trim_start().starts_with("import "))
+        .flat_map(|import| IMPORT_ALIAS.captures_iter(import))
+        .filter(|captures| captures[1] != captures[2])
+        .map(|captures| (captures[2].to_owned(), captures[1].to_owned()))
+        .collect()
+}
+
+/// The uses with an imported alias read as the name it stands for (`_asdict(...)` is a use
+/// of `asdict`), so that the definition is found under its own name.
+fn renamed(uses: &Uses, aliases: &HashMap<String, String>) -> Uses {
+    Uses {
+        names: uses
+            .names
+            .iter()
+            .map(|used| match aliases.get(&used.name) {
+                Some(original) if used.receiver.is_none() && used.through.is_none() => NameUse {
+                    name: original.clone(),
+                    ..used.clone()
+                },
+                _ => used.clone(),
+            })
+            .collect(),
+    }
+}
+
 /// What the selection uses: with a tree, each name with how it is used and through what
 /// (see [`uses::uses`]), locals of the enclosing function left out; without one, its words.
 pub(crate) fn selection_uses(
@@ -224,6 +260,16 @@ pub(crate) fn find(
     if uses.names.is_empty() {
         return Vec::new();
     }
+    let imports: Vec<String> = input
+        .tree
+        .map(|tree| {
+            tree.imports(input.rope)
+                .into_iter()
+                .map(|import| import.text)
+                .collect()
+        })
+        .unwrap_or_default();
+    let uses = &renamed(uses, &import_aliases(&imports));
     let names = uses.distinct_names();
     let wanted: HashSet<&str> = names.iter().map(String::as_str).collect();
     let is_excluded = |path: &str| match input.workspace {
@@ -285,15 +331,6 @@ pub(crate) fn find(
                 .extend(from_index);
         }
     }
-    let imports: Vec<String> = input
-        .tree
-        .map(|tree| {
-            tree.imports(input.rope)
-                .into_iter()
-                .map(|import| import.text)
-                .collect()
-        })
-        .unwrap_or_default();
     let mut facts = FileFacts::new(input.path, imports.iter().map(String::as_str));
     facts.bases = class_bases(outline);
 
@@ -397,6 +434,37 @@ mod tests {
     use super::*;
     use crate::context::packet::tests::{input, parse};
     use crate::context::{SectionKind, build_packet};
+
+    #[test]
+    fn an_imported_alias_is_looked_up_by_its_own_name() {
+        let imports = [
+            "from ._funcs import asdict as _asdict, astuple".to_owned(),
+            "import typing as t".to_owned(),
+            "use crate::walk::{Walk as Walker, WalkState};".to_owned(),
+        ];
+        let aliases = import_aliases(&imports);
+        assert_eq!(aliases.get("_asdict").map(String::as_str), Some("asdict"));
+        assert_eq!(aliases.get("Walker").map(String::as_str), Some("Walk"));
+        assert!(!aliases.contains_key("t"));
+        let used = |name: &str, through: Option<&str>| NameUse {
+            name: name.to_owned(),
+            kind: UseKind::Call,
+            receiver: None,
+            unknown_receiver: through.is_some(),
+            through: through.map(str::to_owned),
+            count: 1,
+        };
+        let uses = Uses {
+            names: vec![used("_asdict", None), used("_asdict", Some("other"))],
+        };
+        let names: Vec<String> = renamed(&uses, &aliases)
+            .names
+            .into_iter()
+            .map(|used| used.name)
+            .collect();
+        // A member of something else named like the alias is not the alias.
+        assert_eq!(names, ["asdict", "_asdict"]);
+    }
 
     #[test]
     fn an_open_document_without_a_tree_is_parsed_for_its_definitions() {

@@ -26,6 +26,8 @@ const SAME_DIRECTORY: i32 = 15;
 const SHARED_DIRECTORY: i32 = 3;
 /// Test, fixture, example or vendored code, for a selection that is not.
 const TEST_CODE: i32 = -60;
+/// A Python stub file's declaration, for code that is not a stub.
+const STUB: i32 = -5;
 /// How much the best candidate must beat the next one by, when nothing else vouches for it.
 const MARGIN: i32 = 10;
 /// Scores at or above this vouch for a candidate even against a close runner-up.
@@ -304,6 +306,11 @@ pub(crate) fn score(candidate: &Definition, used: &NameUse, facts: &FileFacts) -
     if candidate.path == facts.path {
         score += SAME_FILE;
     }
+    // A stub (`setters.pyi`) declares what its module (`setters.py`) defines: for code that
+    // is not a stub itself, the module's definition says more.
+    if candidate.path.ends_with(".pyi") && !facts.path.ends_with(".pyi") {
+        score += STUB;
+    }
     // Imported by name, or reached through an imported module (`models.Response`).
     let lookup_names = [Some(&used.name), used.through.as_ref()];
     let imported = lookup_names.iter().flatten().any(|name| {
@@ -494,6 +501,23 @@ mod tests {
             .is_some()
         );
         assert!(choose(&only_test, &used("fixture", UseKind::Call, None), &facts).is_none());
+    }
+
+    #[test]
+    fn a_module_beats_its_stub() {
+        let facts = FileFacts::new("attr/_make.py", ["from . import setters"]);
+        let candidates = [
+            definition("attr/setters.py", "NO_OP", "constant", None),
+            definition("attr/setters.pyi", "NO_OP", "constant", None),
+        ];
+        let mut through_module = used("NO_OP", UseKind::Member, None);
+        through_module.unknown_receiver = true;
+        through_module.through = Some("setters".to_owned());
+        let chosen = choose(&candidates, &through_module, &facts);
+        assert_eq!(
+            chosen.map(|(d, _)| d.path.as_str()),
+            Some("attr/setters.py")
+        );
     }
 
     #[test]

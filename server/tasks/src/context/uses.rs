@@ -217,6 +217,10 @@ impl Reader<'_> {
             let own = self.enclosing_type?;
             return self.bases.get(own)?.first().cloned();
         }
+        // `Arc::make_mut(&mut self.root).split(i)`, `Walk::new(p).next()`.
+        if matches!(receiver.kind(), "call_expression" | "try_expression") {
+            return self.constructor_type(receiver);
+        }
         let written = self.text(receiver);
         match written.as_str() {
             "self" | "Self" | "this" | "cls" => self.enclosing_type.map(str::to_owned),
@@ -227,7 +231,7 @@ impl Reader<'_> {
 }
 
 /// The names `selection` uses, without `own` (what the selection defines itself), the locals
-/// bound in `locals_range` (the enclosing function), one-letter names, macros, and standard
+/// bound in `locals_range` (the enclosing function), one-letter names but capitals, macros, and standard
 /// methods on values of unknown type. `facts` says what `self` and `Self` mean there and the
 /// types of the file's fields; the enclosing type is itself a use when the selection uses
 /// `self`.
@@ -241,14 +245,17 @@ pub(crate) fn uses(
 ) -> Uses {
     let locals = tree.locals(rope, locals_range.clone());
     let enclosing_type = facts.enclosing_type;
-    let reader = Reader {
+    let mut reader = Reader {
         rope,
         enclosing_type,
-        typed: typed_locals(rope, tree, locals_range),
+        typed: HashMap::new(),
         field_types: facts.field_types,
         bases: facts.bases,
         fields_reached: std::cell::RefCell::new(Vec::new()),
     };
+    // The locals' types are read with what the reader knows of fields (`Arc::make_mut(&mut
+    // self.root)` is the field's type).
+    reader.typed = typed_locals(&reader, tree, locals_range);
     // One use per name, kind and receiver: `LiteralStrategy::new` and `ExtensionStrategy::new`
     // are two uses.
     let mut index: HashMap<(String, UseKind, Option<String>), usize> = HashMap::new();
@@ -304,7 +311,9 @@ pub(crate) fn uses(
         if !(node.is_named() && node.kind().contains("identifier")) {
             continue;
         }
-        if name.len() < 2 {
+        // One-letter names are loop counters and closures' arguments, except a capital: a
+        // Python `TypeVar` (`V = t.TypeVar("V")`) or a constant, which a definition explains.
+        if name.len() < 2 && !name.starts_with(|c: char| c.is_ascii_uppercase()) {
             continue;
         }
         let Some(classified) = classify(node, &reader) else {
@@ -557,8 +566,12 @@ pub(crate) fn bare_type(written: &str) -> Option<String> {
 /// The locals in `range` whose type the code states: Rust `x: T` parameters and `let x: T`,
 /// `let x = T::new(..)` or `T { .. }`; Python `x: T` parameters and `x = T(..)` for a
 /// capitalized `T`; a TypeScript `x: T` parameter.
-fn typed_locals(rope: &Rope, tree: &SyntaxTree, range: Range<usize>) -> HashMap<String, String> {
-    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
+fn typed_locals(
+    reader: &Reader<'_>,
+    tree: &SyntaxTree,
+    range: Range<usize>,
+) -> HashMap<String, String> {
+    let text = |node: Node<'_>| reader.text(node);
     let mut typed = HashMap::new();
     let root = tree.tree().root_node();
     let mut stack = vec![root];
@@ -584,7 +597,7 @@ fn typed_locals(rope: &Rope, tree: &SyntaxTree, range: Range<usize>) -> HashMap<
                 let value = node
                     .child_by_field_name("value")
                     .or_else(|| node.child_by_field_name("right"))?;
-                constructor_type(rope, value)
+                reader.constructor_type(value)
             };
             if let Some(type_name) = stated.or_else(constructed) {
                 typed.insert(text(binding), type_name);
@@ -598,32 +611,74 @@ fn typed_locals(rope: &Rope, tree: &SyntaxTree, range: Range<usize>) -> HashMap<
     typed
 }
 
-/// The type a value constructs, when it says: `T::new(..)`, `T { .. }`, `T(..)` for a
-/// capitalized `T`, `&T::default()`.
-fn constructor_type(rope: &Rope, value: Node<'_>) -> Option<String> {
-    let text = |node: Node<'_>| rope.byte_slice(node.byte_range()).to_string();
-    let value = if matches!(value.kind(), "reference_expression" | "try_expression") {
-        value.named_child(value.named_child_count().saturating_sub(1))?
-    } else {
-        value
-    };
-    let capitalized = |name: String| name.starts_with(|c: char| c.is_uppercase()).then_some(name);
-    match value.kind() {
-        "struct_expression" => {
-            capitalized(path_last_segment(&text(value.child_by_field_name("name")?)))
-        }
-        "call_expression" | "call" => {
-            let callee = value.child_by_field_name("function")?;
-            match callee.kind() {
-                "scoped_identifier" => capitalized(path_last_segment(&text(
-                    callee.child_by_field_name("path")?,
-                ))),
-                "identifier" => capitalized(text(callee)),
-                _ => None,
+impl Reader<'_> {
+    /// The type a value constructs, when it says: `T::new(..)`, `T { .. }`, `T(..)` for a
+    /// capitalized `T`, `&T::default()`, `T::new(..)?`, `T::open(..).unwrap()`; through a
+    /// smart pointer, the pointee (`Arc::new(Node::new())`, `Arc::make_mut(&mut self.root)`);
+    /// a `match` whose arms agree (`match r { Ok(d) => DirEntry::new(d), Err(e) => return }`).
+    fn constructor_type(&self, value: Node<'_>) -> Option<String> {
+        let value = unwrapped(value)?;
+        let capitalized =
+            |name: String| name.starts_with(|c: char| c.is_uppercase()).then_some(name);
+        match value.kind() {
+            "struct_expression" => capitalized(path_last_segment(
+                &self.text(value.child_by_field_name("name")?),
+            )),
+            "call_expression" | "call" => {
+                let callee = value.child_by_field_name("function")?;
+                match callee.kind() {
+                    "scoped_identifier" => {
+                        let path =
+                            path_last_segment(&self.text(callee.child_by_field_name("path")?));
+                        if SEE_THROUGH.contains(&path.as_str()) {
+                            let argument = value
+                                .child_by_field_name("arguments")?
+                                .named_child(0)
+                                .and_then(unwrapped)?;
+                            return self
+                                .constructor_type(argument)
+                                .or_else(|| self.receiver_type(argument));
+                        }
+                        capitalized(path)
+                    }
+                    "identifier" => capitalized(self.text(callee)),
+                    // `x.unwrap()`, `x.expect("..")`, `x.clone()`: x's own type.
+                    "field_expression" => {
+                        let method = self.text(callee.child_by_field_name("field")?);
+                        matches!(method.as_str(), "unwrap" | "expect" | "clone")
+                            .then(|| callee.child_by_field_name("value"))
+                            .flatten()
+                            .and_then(|inner| self.constructor_type(inner))
+                    }
+                    _ => None,
+                }
             }
+            "match_expression" => {
+                let arms = value.child_by_field_name("body")?;
+                let mut cursor = arms.walk();
+                let types: Vec<String> = arms
+                    .named_children(&mut cursor)
+                    .filter_map(|arm| arm.child_by_field_name("value"))
+                    .filter_map(|arm_value| self.constructor_type(arm_value))
+                    .collect();
+                let first = types.first()?;
+                types
+                    .iter()
+                    .all(|other| other == first)
+                    .then(|| first.clone())
+            }
+            _ => None,
         }
-        _ => None,
     }
+}
+
+/// A value without what does not change its type: `&x`, `&mut x`, `x?`.
+fn unwrapped(value: Node<'_>) -> Option<Node<'_>> {
+    if matches!(value.kind(), "reference_expression" | "try_expression") {
+        let inner = value.named_child(value.named_child_count().saturating_sub(1))?;
+        return unwrapped(inner);
+    }
+    Some(value)
 }
 
 #[cfg(test)]
@@ -725,5 +780,35 @@ mod tests {
                 "OwnType Session x1",
             ]
         );
+    }
+
+    #[test]
+    fn constructed_values_and_smart_pointers_type_their_locals() {
+        // The field `root` is an `Arc<Node>` (the test's field types give `Worker.visitor`
+        // only, so `self.root` is typed through `Arc::new`'s argument here).
+        let source = "fn step(&mut self, raw: Raw) {\n\
+            let mut dent = match DirEntryRaw::from_entry(raw) {\n\
+            \x20   Ok(d) => DirEntry::new_raw(d, None),\n\
+            \x20   Err(err) => return,\n\
+            };\n\
+            dent.path();\n\
+            let root = Arc::new(Node::new());\n\
+            root.text_info();\n\
+            let file = File::open(p).unwrap();\n\
+            file.sync();\n\
+            Arc::make_mut(&mut self.visitor).visit(V);\n}\n";
+        let found = uses_of("rust", source, Some("Worker"));
+        for expected in [
+            "Member path on DirEntry x1",
+            "Member text_info on Node x1",
+            "Member sync on File x1",
+            "Member visit on ParallelVisitor x1",
+            "Value V x1",
+        ] {
+            assert!(
+                found.iter().any(|used| used == expected),
+                "{expected} in {found:#?}"
+            );
+        }
     }
 }
