@@ -230,10 +230,10 @@ mod tests {
         // `@property` on line 10, `def name` on 11: the packet shows from the decorator.
         let shown = sent("models.py", 10, "method", "name", 2);
         assert!(covers_truth(&shown, &Truth::at("models.py", 11, "name")));
-        // A few lines of allowance past what is shown, for more decorators than lines shown.
+        // Up to three lines past the last line shown, for more decorators than lines shown.
         let short = sent("models.py", 10, "method", "name", 1);
-        assert!(covers_truth(&short, &Truth::at("models.py", 14, "name")));
-        assert!(!covers_truth(&short, &Truth::at("models.py", 15, "name")));
+        assert!(covers_truth(&short, &Truth::at("models.py", 13, "name")));
+        assert!(!covers_truth(&short, &Truth::at("models.py", 14, "name")));
     }
 
     #[test]

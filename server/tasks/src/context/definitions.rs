@@ -16,7 +16,8 @@ use super::definition::{Definition, is_definition_kind, shows_lines};
 use super::packet::{OpenDocument, PacketInput};
 use super::paths::excluded;
 use super::rank::{self, FileFacts};
-use super::uses::{self, NameUse, UseKind, Uses, bare_type, path_last_segment};
+use super::receivers::{TypeFacts, bare_type, path_last_segment};
+use super::uses::{self, NameUse, UseKind, Uses};
 
 /// At most this many definitions in a packet, before the budget has its say.
 pub(crate) const MAX_DEFINITIONS: usize = 40;
@@ -161,7 +162,7 @@ pub(crate) fn selection_uses(
         selection.clone(),
         locals_range,
         own,
-        &uses::TypeFacts {
+        &TypeFacts {
             enclosing_type: enclosing_type.as_deref(),
             field_types: &field_types(outline),
             bases: &class_bases(outline),

@@ -18,6 +18,7 @@ pub mod packet;
 pub mod paths;
 pub mod prompt;
 mod rank;
+mod receivers;
 pub mod secrets;
 mod sections;
 mod uses;

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use super::definition::Definition;
-use super::uses::{NameUse, UseKind, path_last_segment};
+use super::receivers::path_last_segment;
+use super::uses::{NameUse, UseKind};
 
 /// A candidate the code rules out.
 const RULED_OUT: i32 = i32::MIN;

@@ -189,12 +189,18 @@ impl WorkspaceIndex {
     /// reads it back at the first: an unchanged file (same size and modification time) is
     /// not parsed again.
     pub fn saved_in(mut self, state_dir: &Path) -> WorkspaceIndex {
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        self.roots.hash(&mut hasher);
-        let name = format!("{:016x}.json", hasher.finish());
-        self.saved_at = Some(state_dir.join("index").join(name));
+        self.saved_at = Some(WorkspaceIndex::saved_file(state_dir, &self.roots));
         self.state_dir = Some(state_dir.to_path_buf());
         self
+    }
+
+    /// The file under `state_dir` that the index of `roots` is saved in.
+    pub fn saved_file(state_dir: &Path, roots: &[PathBuf]) -> PathBuf {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        roots.hash(&mut hasher);
+        state_dir
+            .join("index")
+            .join(format!("{:016x}.json", hasher.finish()))
     }
 
     /// An index of `roots`, walked and read now: every file that is not ignored by
