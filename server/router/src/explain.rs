@@ -34,15 +34,24 @@ pub(crate) fn thousands(value: u64) -> String {
     out
 }
 
+/// `95 s`, `4 min 10 s`, `2 h 5 min`.
+fn duration(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds} s"),
+        60..3600 if seconds.is_multiple_of(60) => format!("{} min", seconds / 60),
+        60..3600 => format!("{} min {} s", seconds / 60, seconds % 60),
+        _ => format!("{} h {} min", seconds / 3600, seconds % 3600 / 60),
+    }
+}
+
 impl SkipReason {
     /// Why, in words, with what to do where there is something to do.
     pub fn describe(&self) -> String {
         match self {
-            SkipReason::CoolingDown {
-                until_unix_s,
-                remaining_s,
-            } => format!(
-                "cooling down after repeated failures, {remaining_s} s more (until unix time {until_unix_s})"
+            // The moment as a count of seconds left: a unix time says nothing to a reader.
+            SkipReason::CoolingDown { remaining_s, .. } => format!(
+                "resting after repeated failures; tried again in {}",
+                duration(*remaining_s)
             ),
             SkipReason::OverBudget {
                 worst_case_usd,
@@ -55,10 +64,13 @@ impl SkipReason {
             SkipReason::OverRequestCap {
                 worst_case_usd,
                 cap_usd,
+                output_tokens,
             } => format!(
-                "over the per-request cap: worst case {} > {}",
+                "over the per-request cap: with the input and a {}-token answer it could cost {} > {}; raise [budget] per_request_usd to at least {}, or send less (a smaller selection)",
+                thousands(u64::from(*output_tokens)),
                 usd(*worst_case_usd),
-                usd(*cap_usd)
+                usd(*cap_usd),
+                usd(*worst_case_usd)
             ),
             SkipReason::NoPrice => {
                 "no known price; add price = { input = ..., output = ... } (USD per million tokens) to its [models] table".to_string()

@@ -13,7 +13,9 @@ use serde::Serialize;
 
 use crate::config::{Config, ModelConfig, OnExceed, Role, Rule};
 use crate::cooldown::CooldownState;
-use crate::tokens::{TokenFamily, scale_to_family, worst_case_usd};
+use crate::tokens::{
+    TokenFamily, expected_output_tokens, output_tokens_within, scale_to_family, worst_case_usd,
+};
 
 /// The size of a selection's code, from tree-sitter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -105,8 +107,13 @@ pub enum SkipReason {
     CoolingDown { until_unix_s: u64, remaining_s: u64 },
     /// Its worst case is more than the budget left today (or this month).
     OverBudget { worst_case_usd: f64, left_usd: f64 },
-    /// Its worst case is more than the per-request cap.
-    OverRequestCap { worst_case_usd: f64, cap_usd: f64 },
+    /// Even an answer of the role's usual length (`output_tokens`) costs more than the
+    /// per-request cap, at `worst_case_usd`.
+    OverRequestCap {
+        worst_case_usd: f64,
+        cap_usd: f64,
+        output_tokens: u32,
+    },
     /// The config gives it no price, and an unpriced call could cost anything.
     NoPrice,
     /// Its provider has no key; `env_var` is where one would come from, if a variable.
@@ -306,7 +313,23 @@ impl Router {
             });
         }
         let input_tokens = scale_to_family(input.input_tokens, TokenFamily::of(provider.kind));
-        let max_output = model.max_output();
+        let mut max_output = model.max_output();
+        // Under a per-request cap, the answer may be shorter than the model's limit: the cap
+        // holds if the request asks for no more output than it pays for, and refuses only
+        // when that is less than an answer of the role takes.
+        if let Some(cap) = cap.filter(|cap| worst_case_usd(price, input_tokens, max_output) > *cap)
+        {
+            let needed = expected_output_tokens(input.role, input.lines).min(max_output);
+            let within = output_tokens_within(price, input_tokens, cap);
+            if within < needed {
+                return Err(SkipReason::OverRequestCap {
+                    worst_case_usd: worst_case_usd(price, input_tokens, needed),
+                    cap_usd: cap,
+                    output_tokens: needed,
+                });
+            }
+            max_output = within.min(max_output);
+        }
         if let Some(window) = model.context_window {
             let needed = input_tokens.saturating_add(u64::from(max_output));
             if needed > window {
@@ -314,12 +337,6 @@ impl Router {
             }
         }
         let worst = worst_case_usd(price, input_tokens, max_output);
-        if let Some(cap) = cap.filter(|cap| worst > *cap) {
-            return Err(SkipReason::OverRequestCap {
-                worst_case_usd: worst,
-                cap_usd: cap,
-            });
-        }
         if let Some(left) = input.budget_left_usd.filter(|left| worst > *left) {
             return Err(SkipReason::OverBudget {
                 worst_case_usd: worst,

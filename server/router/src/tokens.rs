@@ -91,6 +91,39 @@ pub fn worst_case_usd(price: &Price, input_tokens: u64, max_output_tokens: u32) 
         / 1e6
 }
 
+/// How many output tokens an answer of `role` takes, as a rule: what a per-request cap must
+/// leave room for. A rewrite takes about the selection again (`lines` of it, at a generous 12
+/// tokens a line), and at least 1,024 tokens; a plan 2,048; a review, an explanation or an
+/// image's description 1,024.
+pub fn expected_output_tokens(role: crate::Role, lines: u32) -> u32 {
+    match role {
+        crate::Role::Implement => lines.saturating_mul(12).max(1024),
+        crate::Role::Plan => 2048,
+        crate::Role::Review | crate::Role::Search | crate::Role::Vision => 1024,
+    }
+}
+
+/// How many output tokens `cap_usd` pays for after the input's worst case; 0 when the input
+/// alone is over it, `u32::MAX` for a free output.
+pub fn output_tokens_within(price: &Price, input_tokens: u64, cap_usd: f64) -> u32 {
+    let left = cap_usd * 1e6 - input_tokens as f64 * INPUT_MARGIN * price.input;
+    if left <= 0.0 {
+        return 0;
+    }
+    if price.output <= 0.0 {
+        return u32::MAX;
+    }
+    let tokens = (left / price.output).floor();
+    if tokens >= f64::from(u32::MAX) {
+        u32::MAX
+    } else {
+        // reason: checked to be in 0..u32::MAX just above
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let tokens = tokens as u32;
+        tokens
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -179,7 +179,7 @@ fn complex_code_matches_the_rule_by_complexity_and_a_cooling_model_is_skipped() 
               rule: rule #2 (role = "implement", min_complexity = 10)
               request: 5,000 input tokens (o200k), language rust; budget left: no cap; per-request cap: $0.50
               skipped:
-                - opus: cooling down after repeated failures, 95 s more (until unix time 1120)
+                - opus: resting after repeated failures; tried again in 1 min 35 s
               to fix: mend a reason above, or add a fallback model to the `use` list of rule #2
         "#]],
     );
@@ -198,7 +198,7 @@ fn complex_code_matches_the_rule_by_complexity_and_a_cooling_model_is_skipped() 
                 1. sonnet  anthropic/claude-sonnet-4-5: ~6,250 input + 8,192 output tokens, worst case $0.1435
                 2. haiku   anthropic/claude-haiku-4-5: ~6,250 input + 4,096 output tokens, worst case $0.0274
               skipped:
-                - opus: cooling down after repeated failures, 95 s more (until unix time 1120)
+                - opus: resting after repeated failures; tried again in 1 min 35 s
         "#]],
     );
 }
@@ -321,8 +321,8 @@ fn a_huge_prompt_is_over_the_request_cap_or_the_window() {
               rule: none matched; the role's list applies
               request: 300,000 input tokens (o200k), language unknown; budget left: no cap; per-request cap: $0.50
               skipped:
-                - gpt-5.2: over the per-request cap: worst case $0.6922 > $0.50
-                - opus: context too small: needs 383,192 tokens with its output, holds 200,000
+                - gpt-5.2: over the per-request cap: with the input and a 2,048-token answer it could cost $0.6062 > $0.50; raise [budget] per_request_usd to at least $0.6062, or send less (a smaller selection)
+                - opus: over the per-request cap: with the input and a 2,048-token answer it could cost $2.11 > $0.50; raise [budget] per_request_usd to at least $2.11, or send less (a smaller selection)
               to fix: raise the caps in [budget], or add a cheaper model to [roles] plan
         "#]],
     );
@@ -333,7 +333,41 @@ fn a_huge_prompt_is_over_the_request_cap_or_the_window() {
     };
     let decision = router(OnExceed::Refuse).decide(&input);
     assert_eq!(decision.per_request_cap_usd, Some(0.1));
+    // The cap holds by asking for a shorter answer than the model's limit, which a plan fits.
+    let first = &decision.candidates[0];
+    assert!(first.worst_case_usd <= 0.1, "{first:?}");
+    assert!((2048..8192).contains(&first.max_output_tokens), "{first:?}");
+    // A cap that pays for less than a plan's usual answer refuses, and says what to raise.
+    let input = RouteInput {
+        per_request_cap_usd: Some(0.01),
+        ..RouteInput::new(Role::Plan, 2000)
+    };
+    let decision = router(OnExceed::Refuse).decide(&input);
     assert_eq!(decision.candidates, []);
+    let message = decision.refusal_message().unwrap_or_default();
+    assert!(
+        message.contains("raise [budget] per_request_usd to at least"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_small_call_under_a_small_cap_is_served_with_a_shorter_answer() {
+    // The issue's case: a 5-cent cap and a call expected at a fraction of a cent, on a model
+    // whose full 8,192-token answer alone would be over the cap.
+    let input = RouteInput {
+        per_request_cap_usd: Some(0.05),
+        lines: 20,
+        ..RouteInput::new(Role::Review, 1_500)
+    };
+    let decision = router(OnExceed::Refuse).decide(&input);
+    let first = &decision.candidates[0];
+    assert_eq!(first.alias, "sonnet");
+    assert!(first.worst_case_usd <= 0.05, "{first:?}");
+    assert!(
+        first.max_output_tokens >= 1024 && first.max_output_tokens < 8192,
+        "{first:?}"
+    );
 }
 
 #[test]

@@ -377,7 +377,13 @@ impl LanguageServer for Backend {
 
     async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
         guarded("textDocument/codeAction", async {
-            Ok(code_action::code_actions(&self.session, &params))
+            let (actions, message) = code_action::code_actions(&self.session, &params);
+            if let Some(message) = message {
+                self.client
+                    .show_message(MessageType::WARNING, message)
+                    .await;
+            }
+            Ok(actions)
         })
         .await
     }

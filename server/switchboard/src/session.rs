@@ -31,6 +31,13 @@ pub struct ClientSupport {
     /// `workspace.workspaceEdit.resourceOperations` holds `create`: a `WorkspaceEdit` may
     /// create files.
     pub create_files: bool,
+    /// `experimental.switchboard.showsResults`: the client tells the user how each job ended
+    /// itself (the Neovim plugin, from `switchboard/finished`), so the server's closing
+    /// message would say it twice.
+    pub shows_results: bool,
+    /// `textDocument.codeAction.disabledSupport`: the client shows a disabled action with its
+    /// reason.
+    pub disabled_actions: bool,
 }
 
 /// A plan answer, kept for the `Implement plan` action of its document.
@@ -51,6 +58,9 @@ pub struct Session {
     /// The workspace symbol index for the folders and excludes in effect (see
     /// [`Session::workspace_index`]).
     workspace_index: Mutex<Option<Arc<WorkspaceIndex>>>,
+    /// The last reason told with `window/showMessage` for actions that were disabled, to a
+    /// client that cannot show them disabled: each reason is told once, not at every listing.
+    pub disabled_told: Mutex<Option<String>>,
     /// Our own file watcher, when the client cannot watch files for us.
     watcher: Mutex<Option<notify::RecommendedWatcher>>,
     encoding: OnceLock<PositionEncoding>,
@@ -83,6 +93,7 @@ impl Session {
             client_support: OnceLock::new(),
             workspace_index: Mutex::new(None),
             watcher: Mutex::new(None),
+            disabled_told: Mutex::new(None),
             encoding: OnceLock::new(),
             shutdown_requested: AtomicBool::new(false),
             sources: Mutex::new(Sources::default()),

@@ -470,3 +470,42 @@ async fn a_second_run_parses_only_what_changed_since_the_first() {
     let third = indexed(&["run", "review", "calc.py", "--json"]);
     assert!(third.contains("files=151 parsed=1 reused=150"), "{third}");
 }
+
+/// A per-request cap is judged on a realistic answer: a call far under it is served, asking
+/// the model for no more output than the cap pays for; a cap below a usual answer refuses and
+/// says which number to raise.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_per_request_cap_asks_for_a_shorter_answer_rather_than_refusing() {
+    let fake = fake().await;
+    let sandbox = sandbox(&fake);
+    let config = |cap: f64| {
+        format!(
+            "[providers.fake]\nkind = \"ollama\"\nbase_url = \"{}\"\nmax_retries = 0\n\n\
+             [models.reviewer]\nprovider = \"fake\"\nname = \"m-reviewer\"\n\
+             price = {{ input = 1.0, output = 10.0 }}\nmax_output_tokens = 8192\n\n\
+             [roles]\nreview = [\"reviewer\"]\n\n[budget]\nper_request_usd = {cap}\n",
+            fake.url()
+        )
+    };
+    // 8,192 output tokens alone cost $0.082, over a 5-cent cap; a review's 1,024 cost $0.01.
+    sandbox.write(".switchboard.toml", &config(0.05));
+    let served = run(&sandbox, &["run", "review", "calc.py", "--json"]);
+    assert_eq!(served.code, Some(0), "{}", served.stderr);
+    let requests = fake.requests();
+    let asked = requests[0].body["options"]["num_predict"]
+        .as_u64()
+        .expect("num_predict");
+    assert!((1024..8192).contains(&asked), "asked for {asked} tokens");
+
+    sandbox.write(".switchboard.toml", &config(0.005));
+    let refused = run(&sandbox, &["run", "review", "calc.py"]);
+    assert_ne!(refused.code, Some(0));
+    assert!(
+        refused
+            .stderr
+            .contains("raise [budget] per_request_usd to at least"),
+        "{}",
+        refused.stderr
+    );
+    assert_eq!(fake.requests().len(), 1);
+}

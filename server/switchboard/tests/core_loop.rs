@@ -103,7 +103,7 @@ async fn code_actions_name_the_model_and_cost_and_never_call_it() {
     assert!(titles[4].starts_with("Fix with coder (~$"), "{titles:?}");
     assert_eq!(actions[4]["kind"], "quickfix");
     assert!(f.fake.requests().is_empty(), "listing called a model");
-    // An excluded file offers nothing and refuses commands.
+    // An excluded file offers nothing it would run (and says why) and refuses commands.
     let secret = f.uri(".env");
     f.server.open(&secret, "plaintext", "TOKEN=abc\n").await;
     let none = f
@@ -113,9 +113,13 @@ async fn code_actions_name_the_model_and_cost_and_never_call_it() {
             json!({ "textDocument": { "uri": secret }, "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 0, "character": 3 } }, "context": { "diagnostics": [] } }),
         )
         .await;
+    assert_eq!(none, json!([]));
+    let told = f.server.notification("window/showMessage").await;
     assert!(
-        none.is_null() || none.as_array().is_some_and(Vec::is_empty),
-        "{none}"
+        told["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(".env is excluded by [privacy] exclude")),
+        "{told}"
     );
     let refused = f
         .server
@@ -261,8 +265,24 @@ async fn review_findings_become_diagnostics_that_move_and_offer_their_fix() {
     let diagnostic = &published["diagnostics"][0];
     assert_eq!(diagnostic["source"], "switchboard");
     assert_eq!(diagnostic["message"], "unwrap may panic (reviewer)");
-    assert_eq!(diagnostic["range"]["start"]["line"], 1);
+    // Line 2 (0-based 1) from its start to its end, not into line 3.
+    assert_eq!(
+        diagnostic["range"],
+        json!({ "start": { "line": 1, "character": 0 }, "end": { "line": 1, "character": 14 } })
+    );
     assert_eq!(f.finished().await["outcome"], "reviewed");
+    // On the next line, the fix is not offered.
+    let below = f
+        .server
+        .request_ok(
+            "textDocument/codeAction",
+            json!({ "textDocument": { "uri": uri }, "range": { "start": { "line": 2, "character": 0 }, "end": { "line": 2, "character": 0 } }, "context": { "diagnostics": [] } }),
+        )
+        .await;
+    assert!(
+        !below.to_string().contains("Apply reviewer's fix"),
+        "{below}"
+    );
     // The fix is a quickfix with its edit: no second model call.
     let actions = f
         .server

@@ -2,7 +2,8 @@
 //! next packet without a restart, whether the editor reports the change
 //! (`didChangeWatchedFiles`, `didSave`) or the server's own watcher sees it; and with several
 //! workspace folders, every file has one label that packets and citations share, so a citation
-//! into the second folder is a valid location.
+//! into the second folder is a valid location. The first command after start does not wait for
+//! the index.
 
 mod support;
 
@@ -208,5 +209,56 @@ async fn a_citation_into_a_second_folder_is_a_valid_location() {
     assert_eq!(locations[0]["uri"], second_uri.as_str());
     assert_eq!(locations[1]["uri"], f.uri("src/widget.rs"));
     assert_eq!(finished["invalid_citations"], json!([]));
+    f.shutdown().await;
+}
+
+/// Where the fixture's server saves its index.
+fn saved_index(workspace: &std::path::Path) -> std::path::PathBuf {
+    tasks::context::WorkspaceIndex::saved_file(
+        &workspace.join(".state"),
+        &[workspace.to_path_buf()],
+    )
+}
+
+/// The saved index is a named pipe nothing writes to: the server's first refresh blocks
+/// reading it, as a slow first walk of a large workspace would hold it.
+fn block_the_saved_index(workspace: &std::path::Path) {
+    let saved = saved_index(workspace);
+    std::fs::create_dir_all(saved.parent().expect("a parent")).expect("writable");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&saved)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_first_command_does_not_wait_for_the_index() {
+    let setup = ClientSetup {
+        prepare: Some(block_the_saved_index),
+        ..ClientSetup::default()
+    };
+    let mut f = Fixture::start_setup(&answers(1), PositionEncoding::Utf16, setup).await;
+    f.write("src/widget.rs", WIDGET);
+    f.write("src/main.rs", MAIN);
+    let uri = f.uri("src/main.rs");
+    f.server.open(&uri, "rust", MAIN).await;
+    let status = f
+        .server
+        .request_ok("switchboard/workspaceIndex", json!({ "name": "Widget" }))
+        .await;
+    assert_eq!(status["ready"], false, "{status}");
+
+    // The command is answered with what the index holds so far: nothing.
+    let sent = explain_sends(&mut f, &uri).await;
+    assert!(!sent.contains("pub a: u32"), "{sent}");
+
+    // Let the refresh go on (what the pipe gives is no saved index: it indexes afresh).
+    let saved = saved_index(f.workspace.path());
+    tokio::task::block_in_place(|| std::fs::write(&saved, "not json")).expect("the pipe opens");
+    until_indexed(&mut f, "Widget", |found| {
+        found.to_string().contains("pub a: u32")
+    })
+    .await;
     f.shutdown().await;
 }

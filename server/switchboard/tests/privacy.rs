@@ -54,8 +54,13 @@ async fn a_document_outside_every_folder_is_never_sent() {
         .to_string();
     f.server.open(&uri, "python", CODE).await;
 
-    // FIXME(issue 13): no action at all; a disabled action with the reason would say why.
-    assert_eq!(actions(&mut f, &uri).await, Value::Null);
+    // No action that would send it; the one action there says why (this client cannot show
+    // it disabled, so the reason comes as a message instead, once).
+    assert_eq!(actions(&mut f, &uri).await, json!([]));
+    let told = f.server.notification("window/showMessage").await;
+    let told = told["message"].as_str().unwrap_or_default();
+    assert!(told.contains("is outside every workspace folder"), "{told}");
+    assert_eq!(actions(&mut f, &uri).await, json!([]));
     let refused = implement(&mut f, &uri).await;
     let message = refused["error"]["message"].as_str().unwrap_or_default();
     assert!(
@@ -81,7 +86,10 @@ async fn a_document_outside_every_folder_is_never_sent() {
             .is_some_and(|m| m.contains("is excluded by [privacy] exclude")),
         "{excluded}"
     );
-    assert_eq!(actions(&mut f, &uri).await, Value::Null);
+    assert_eq!(actions(&mut f, &uri).await, json!([]));
+    let told = f.server.notification("window/showMessage").await;
+    let told = told["message"].as_str().unwrap_or_default();
+    assert!(told.contains("is excluded by [privacy] exclude"), "{told}");
 
     // A file outside the folders that no exclude covers may be acted on once allowed.
     let notes = elsewhere.path().join("notes.py");

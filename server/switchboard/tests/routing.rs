@@ -223,7 +223,7 @@ async fn a_model_that_keeps_failing_cools_down_and_gets_no_request() {
     assert!(
         explain
             .stdout
-            .contains("a: cooling down after repeated failures"),
+            .contains("a: resting after repeated failures; tried again in "),
         "{}",
         explain.stdout
     );

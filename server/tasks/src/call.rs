@@ -393,7 +393,24 @@ impl Caller {
             Err(_) => None,
         };
 
-        let mut stream = client.provider.stream(&client.settings, &spec.request);
+        // The router may have asked for a shorter answer than the model's limit, so that a
+        // per-request cap holds; the request says so to the provider.
+        let capped;
+        let request = if spec
+            .request
+            .max_output_tokens
+            .is_none_or(|asked| asked > candidate.max_output_tokens)
+            && candidate.max_output_tokens < client.settings.max_output_tokens
+        {
+            capped = Request {
+                max_output_tokens: Some(candidate.max_output_tokens),
+                ..spec.request.clone()
+            };
+            &capped
+        } else {
+            &spec.request
+        };
+        let mut stream = client.provider.stream(&client.settings, request);
         let mut text = String::new();
         let result = loop {
             let next = match futures::future::select(stream.next(), cancelled.as_mut()).await {

@@ -20,17 +20,17 @@ pub fn run(args: &CheckArgs) -> ExitCode {
         Ok(both) => both,
         Err(code) => return code,
     };
-    println!(
+    outln!(
         "config ok: {} providers, {} models, {} rules",
         config.providers.len(),
         config.models.len(),
         config.rules.len()
     );
     for (role, models) in &config.roles {
-        println!("  {role}: {}", models.join(", "));
+        outln!("  {role}: {}", models.join(", "));
     }
     if let Some(hint) = config.setup_hint() {
-        println!("{hint}");
+        outln!("{hint}");
     }
     ExitCode::SUCCESS
 }

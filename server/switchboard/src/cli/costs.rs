@@ -75,12 +75,17 @@ pub fn run(args: &CostsArgs) -> ExitCode {
         print_json(&json!({ "summary": summary, "budget": status }));
         return ExitCode::SUCCESS;
     }
-    println!(
+    outln!(
         "{:<24} {:>7} {:>12} {:>12} {:>12} {:>12}",
-        args.by, "calls", "input", "output", "cached", "cost"
+        args.by,
+        "calls",
+        "input",
+        "output",
+        "cached",
+        "cost"
     );
     for row in summary.rows.iter().chain(std::iter::once(&summary.totals)) {
-        println!(
+        outln!(
             "{:<24} {:>7} {:>12} {:>12} {:>12} {:>12}",
             row.key,
             row.calls,
@@ -91,14 +96,14 @@ pub fn run(args: &CostsArgs) -> ExitCode {
         );
     }
     let left = |left: Option<f64>| left.map_or("no cap".to_string(), |l| format!("${l:.4} left"));
-    println!(
+    outln!(
         "\ntoday ({}): spent ${:.4}, ${:.4} reserved by calls in flight, {}",
         status.day,
         status.spent_today,
         status.reserved_today,
         left(status.left_today)
     );
-    println!(
+    outln!(
         "this month ({}): spent ${:.4}, {}",
         status.month,
         status.spent_month,

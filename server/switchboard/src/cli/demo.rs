@@ -37,7 +37,7 @@ pub fn run(args: &DemoArgs) -> ExitCode {
     let scratch = std::env::temp_dir().join(format!("switchboard-demo-{}", std::process::id()));
     let result = runtime.block_on(demo(&scratch));
     if args.keep {
-        println!("\nworkspace kept at {}", scratch.display());
+        outln!("\nworkspace kept at {}", scratch.display());
     } else {
         let _ = std::fs::remove_dir_all(&scratch);
     }
@@ -62,7 +62,7 @@ async fn demo(scratch: &Path) -> Result<(), String> {
     let fake = FakeProvider::start("127.0.0.1:0".parse().map_err(|e| format!("{e}"))?, scenario)
         .await
         .map_err(|e| e.to_string())?;
-    println!("fake provider listening on {}", fake.url());
+    outln!("fake provider listening on {}", fake.url());
 
     let exe = std::env::current_exe().map_err(|e| format!("cannot find this program: {e}"))?;
     let mut command = tokio::process::Command::new(exe);
@@ -113,7 +113,7 @@ async fn demo(scratch: &Path) -> Result<(), String> {
         .await?;
     let mut doc = TextDocument::new(SAMPLE, 0);
 
-    println!("\n== code actions on `add` (inventory.py:8-10)");
+    outln!("\n== code actions on `add` (inventory.py:8-10)");
     let add = range(7, 0, 10, 0);
     let actions = client
         .request(
@@ -122,10 +122,10 @@ async fn demo(scratch: &Path) -> Result<(), String> {
         )
         .await?;
     for action in actions.as_array().into_iter().flatten() {
-        println!("  {}", action["title"].as_str().unwrap_or("?"));
+        outln!("  {}", action["title"].as_str().unwrap_or("?"));
     }
 
-    println!("\n== implement");
+    outln!("\n== implement");
     let mut traces = Vec::new();
     let finished = client
         .command("switchboard.implement", &uri, add, &mut doc)
@@ -136,9 +136,9 @@ async fn demo(scratch: &Path) -> Result<(), String> {
         .unified_diff()
         .header("a/inventory.py", "b/inventory.py")
         .to_string();
-    print!("{diff}");
+    out!("{diff}");
 
-    println!("\n== review of `remove`");
+    outln!("\n== review of `remove`");
     let lines = doc.rope().len_lines() as u32;
     let finished = client
         .command(
@@ -155,14 +155,14 @@ async fn demo(scratch: &Path) -> Result<(), String> {
         .iter()
         .flat_map(|d| d["diagnostics"].as_array().cloned().unwrap_or_default())
     {
-        println!(
+        outln!(
             "  inventory.py:{}: {}",
             diagnostic["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
             diagnostic["message"].as_str().unwrap_or("")
         );
     }
 
-    println!("\n== search: what does total() add up?");
+    outln!("\n== search: what does total() add up?");
     let finished = client
         .command(
             "switchboard.search",
@@ -173,9 +173,9 @@ async fn demo(scratch: &Path) -> Result<(), String> {
         .await?;
     print_finished(&finished);
     traces.extend(finished["trace_id"].as_str().map(str::to_string));
-    println!("{}", finished["markdown"].as_str().unwrap_or("").trim_end());
+    outln!("{}", finished["markdown"].as_str().unwrap_or("").trim_end());
     for location in finished["locations"].as_array().into_iter().flatten() {
-        println!(
+        outln!(
             "  cites line {} to {}",
             location["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
             location["range"]["end"]["line"].as_u64().unwrap_or(0)
@@ -220,7 +220,7 @@ fn range(sl: u32, sc: u32, el: u32, ec: u32) -> Value {
 }
 
 fn print_finished(finished: &Value) {
-    println!(
+    outln!(
         "  {} by {}: {} (${:.6}, trace {})",
         finished["role"].as_str().unwrap_or("?"),
         finished["model"].as_str().unwrap_or("?"),
@@ -234,7 +234,7 @@ fn print_finished(finished: &Value) {
 fn print_ledger(state: &Path, traces: &[String]) -> Result<(), String> {
     let ledger =
         ledger::Ledger::open(&state.join(ledger::LEDGER_FILE_NAME)).map_err(|e| e.to_string())?;
-    println!("\n== routing decisions");
+    outln!("\n== routing decisions");
     for trace in traces {
         let Some(trace) = ledger.trace(trace).map_err(|e| e.to_string())? else {
             continue;
@@ -247,7 +247,7 @@ fn print_ledger(state: &Path, traces: &[String]) -> Result<(), String> {
                 .unwrap_or("no rule matched; the role's list");
             let tokens = d["input_tokens"].as_u64().unwrap_or(0);
             let worst = d["candidates"][0]["worst_case_usd"].as_f64().unwrap_or(0.0);
-            println!(
+            outln!(
                 "  {}: {chosen} ({rule}; {tokens} input tokens, worst case ${worst:.4})",
                 decision.role
             );
@@ -256,13 +256,17 @@ fn print_ledger(state: &Path, traces: &[String]) -> Result<(), String> {
     let summary = ledger
         .summary(None, ledger::GroupBy::Model)
         .map_err(|e| e.to_string())?;
-    println!("\n== costs");
-    println!(
+    outln!("\n== costs");
+    outln!(
         "{:<10} {:>6} {:>8} {:>8} {:>10}",
-        "model", "calls", "input", "output", "cost"
+        "model",
+        "calls",
+        "input",
+        "output",
+        "cost"
     );
     for row in summary.rows.iter().chain(std::iter::once(&summary.totals)) {
-        println!(
+        outln!(
             "{:<10} {:>6} {:>8} {:>8} {:>10}",
             row.key,
             row.calls,
@@ -417,7 +421,7 @@ impl Client {
                 Ok(())
             }
             ("window/showMessage", None) => {
-                println!(
+                outln!(
                     "  (server) {}",
                     message["params"]["message"].as_str().unwrap_or("")
                 );

@@ -12,6 +12,24 @@ use router::Config;
 
 use crate::config::{self, Sources};
 
+/// `println!` for the command's output: a closed pipe (`switchboard costs | head`) ends the
+/// program quietly with success, as Unix tools do, where `println!` would panic.
+macro_rules! outln {
+    () => {
+        $crate::cli::write_out(format_args!("\n"))
+    };
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!("{}\n", format_args!($($arg)*)))
+    };
+}
+
+/// `print!` for the command's output (see `outln!`).
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::cli::write_out(format_args!($($arg)*))
+    };
+}
+
 mod ask;
 mod check;
 mod costs;
@@ -21,6 +39,21 @@ mod place;
 mod routes;
 mod run;
 mod trace;
+
+/// Writes to stdout; exits quietly (0) when the reader has gone, and with [`FAILED`] on any
+/// other write error.
+pub(crate) fn write_out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout.write_fmt(text).and_then(|()| stdout.flush()) {
+        Ok(()) => {}
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(err) => {
+            eprintln!("switchboard: cannot write the output: {err}");
+            std::process::exit(i32::from(FAILED));
+        }
+    }
+}
 
 /// The task failed: a provider error, nothing to do.
 pub const FAILED: u8 = 1;
@@ -124,7 +157,7 @@ fn runtime_and_config(
 /// Prints a JSON value on stdout, one line.
 fn print_json(value: &impl serde::Serialize) {
     match serde_json::to_string_pretty(value) {
-        Ok(text) => println!("{text}"),
+        Ok(text) => outln!("{text}"),
         Err(err) => eprintln!("switchboard: cannot print JSON: {err}"),
     }
 }

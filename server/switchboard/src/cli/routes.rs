@@ -34,9 +34,9 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
         if args.json {
             print_json(&table);
         } else {
-            print!("{table}");
+            out!("{table}");
             if let Some(hint) = config.setup_hint() {
-                println!("\n{hint}");
+                outln!("\n{hint}");
             }
         }
         return ExitCode::SUCCESS;
@@ -74,8 +74,8 @@ pub fn run(args: &RoutesArgs) -> ExitCode {
             ExitCode::SUCCESS
         }
         Ok(decision) => {
-            println!("{}", describe(place, &place_read, &spec));
-            print!("{}", decision.explain());
+            outln!("{}", describe(place, &place_read, &spec));
+            out!("{}", decision.explain());
             ExitCode::SUCCESS
         }
         Err(err) => {

@@ -209,7 +209,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             } else {
                 out["outcome"] = json!("diff");
                 if !args.json {
-                    print!("{diff}");
+                    out!("{diff}");
                 }
             }
         }
@@ -221,7 +221,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
                 .collect::<Vec<_>>());
             if !args.json {
                 for f in findings {
-                    println!(
+                    outln!(
                         "{relative}:{}: {}: {}",
                         f.line,
                         format!("{:?}", f.severity).to_lowercase(),
@@ -266,7 +266,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             );
             out["invalid_citations"] = json!(invalid);
             if !args.json {
-                println!("{markdown}");
+                outln!("{markdown}");
             }
         }
     }

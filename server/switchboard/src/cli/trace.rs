@@ -45,7 +45,7 @@ pub fn run(args: &TraceArgs) -> ExitCode {
         print_json(&trace);
         return ExitCode::SUCCESS;
     }
-    println!("trace {}", trace.trace_id);
+    outln!("trace {}", trace.trace_id);
     for decision in &trace.decisions {
         let chosen = decision.decision["candidates"]
             .as_array()
@@ -56,24 +56,28 @@ pub fn run(args: &TraceArgs) -> ExitCode {
                     .join(" → ")
             })
             .unwrap_or_default();
-        println!("  {} routed {}: {chosen}", decision.at, decision.role);
+        outln!("  {} routed {}: {chosen}", decision.at, decision.role);
     }
     for attempt in &trace.attempts {
         match &attempt.outcome {
             ledger::AttemptOutcome::Ok => {
-                println!(
+                outln!(
                     "  {} {} ({}): ok",
-                    attempt.at, attempt.model, attempt.provider
+                    attempt.at,
+                    attempt.model,
+                    attempt.provider
                 );
             }
-            ledger::AttemptOutcome::Failed { kind, message, .. } => println!(
+            ledger::AttemptOutcome::Failed { kind, message, .. } => outln!(
                 "  {} {} ({}): failed, {kind}: {message}",
-                attempt.at, attempt.model, attempt.provider
+                attempt.at,
+                attempt.model,
+                attempt.provider
             ),
         }
     }
     for call in &trace.calls {
-        println!(
+        outln!(
             "  call {} {}: {} in / {} out / {} cached tokens, ${:.6} (worst case ${:.6}), {} attempts",
             call.role,
             call.model,
@@ -86,7 +90,7 @@ pub fn run(args: &TraceArgs) -> ExitCode {
         );
     }
     for detail in &trace.details {
-        println!("  {} {}: {}", detail.at, detail.kind, detail.detail);
+        outln!("  {} {}: {}", detail.at, detail.kind, detail.detail);
     }
     ExitCode::SUCCESS
 }

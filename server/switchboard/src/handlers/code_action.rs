@@ -19,17 +19,83 @@ use crate::jobs::{self, Selection};
 use crate::session::Session;
 use crate::store::Snapshot;
 
-/// The code actions for a request; `None` when the document is unknown, out of sync or
-/// excluded by `[privacy]`.
-pub fn code_actions(session: &Session, params: &CodeActionParams) -> Option<CodeActionResponse> {
+/// The code actions for a request, and a message for the user when actions are disabled and
+/// the client cannot show them so (see [`disabled_for_client`]).
+pub fn code_actions(
+    session: &Session,
+    params: &CodeActionParams,
+) -> (Option<CodeActionResponse>, Option<String>) {
+    let Some(actions) = listing(session, params) else {
+        return (None, None);
+    };
+    disabled_for_client(session, actions)
+}
+
+/// What a client that cannot show a disabled action with its reason gets instead: the
+/// disabled actions are left out (a client that ignores `disabled` would run them) and the
+/// reason is told once with `window/showMessage`, until it changes. A client that can show
+/// them gets them as they are.
+fn disabled_for_client(
+    session: &Session,
+    actions: CodeActionResponse,
+) -> (Option<CodeActionResponse>, Option<String>) {
+    if session.client_support().disabled_actions {
+        return (Some(actions), None);
+    }
+    let mut reasons = Vec::new();
+    let kept: CodeActionResponse = actions
+        .into_iter()
+        .filter(|action| match action {
+            CodeActionOrCommand::CodeAction(CodeAction {
+                title,
+                disabled: Some(disabled),
+                ..
+            }) => {
+                reasons.push(match title.split_once(" with ") {
+                    Some((verb, _)) => format!("{verb}: {}", disabled.reason),
+                    None => disabled.reason.clone(),
+                });
+                false
+            }
+            _ => true,
+        })
+        .collect();
+    let mut told = session
+        .disabled_told
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if reasons.is_empty() {
+        *told = None;
+        return (Some(kept), None);
+    }
+    let message = format!("switchboard: unavailable here now: {}", reasons.join("; "));
+    // Counts of seconds change at every listing; the reason does not.
+    let key: String = message.chars().filter(|c| !c.is_ascii_digit()).collect();
+    if told.as_deref() == Some(key.as_str()) {
+        return (Some(kept), None);
+    }
+    *told = Some(key);
+    (Some(kept), Some(message))
+}
+
+/// Every action of a request, disabled ones with their reason; `None` when the document is
+/// unknown, out of sync or excluded by `[privacy]`.
+fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionResponse> {
     let uri = &params.text_document.uri;
     let snapshot = session.documents.snapshot(uri)?;
     if snapshot.out_of_sync.is_some() {
         return None;
     }
     let caller = session.caller()?;
-    if jobs::excluded(session, &caller, uri) {
-        return None;
+    if let Some(why) = jobs::privacy_refusal(session, &caller, uri) {
+        // One disabled action that says why, rather than none: actions that vanish leave the
+        // user guessing.
+        return Some(vec![CodeActionOrCommand::CodeAction(CodeAction {
+            title: "switchboard: off for this file".to_owned(),
+            kind: Some(CodeActionKind::REFACTOR),
+            disabled: Some(CodeActionDisabled { reason: why }),
+            ..CodeAction::default()
+        })]);
     }
     let range = from_proto::range(params.range);
     let chars = text::range_to_chars(&snapshot.rope, range, session.encoding()).ok()?;

@@ -49,6 +49,26 @@ pub fn initialize(session: &Session, params: &InitializeParams) -> InitializeRes
         create_files: edit
             .and_then(|e| e.resource_operations.as_ref())
             .is_some_and(|ops| ops.contains(&ResourceOperationKind::Create)),
+        shows_results: params
+            .capabilities
+            .experimental
+            .as_ref()
+            .and_then(|experimental| experimental.pointer("/switchboard/showsResults"))
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
+        // Helix says it supports disabled actions but leaves them out of its menu (helix-term
+        // drops every action with `disabled` set), so for Helix the reason is told otherwise.
+        disabled_actions: params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|text| text.code_action.as_ref())
+            .and_then(|action| action.disabled_support)
+            .unwrap_or(false)
+            && params
+                .client_info
+                .as_ref()
+                .is_none_or(|client| !client.name.eq_ignore_ascii_case("helix")),
     });
 
     InitializeResult {

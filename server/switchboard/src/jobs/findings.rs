@@ -22,8 +22,12 @@ struct Stored {
     severity: Severity,
     message: String,
     fix: Option<String>,
-    /// Where it is in the current text, as last published.
+    /// Its whole lines, line break included, in the current text: what its fix replaces.
     range: ls_types::Range,
+    /// The same lines without the last line break, as the diagnostic shows them: a finding on
+    /// line 8 ends on line 8, not at the start of line 9 (where editors would show it, and
+    /// offer its fix, on line 9 too).
+    shown: ls_types::Range,
 }
 
 #[derive(Debug, Clone)]
@@ -67,6 +71,7 @@ impl FindingStore {
                     message: f.message.clone(),
                     fix: f.fix.clone(),
                     range: ls_types::Range::default(),
+                    shown: ls_types::Range::default(),
                 })
             })
             .collect();
@@ -106,7 +111,9 @@ impl FindingStore {
                 continue;
             };
             finding.chars = moved.clone();
+            let shown = without_last_break(&now.rope, moved.clone());
             finding.range = to_proto::range(text::chars_to_range(&now.rope, moved, encoding));
+            finding.shown = to_proto::range(text::chars_to_range(&now.rope, shown, encoding));
             kept.push(finding);
         }
         entry.findings = kept;
@@ -116,7 +123,7 @@ impl FindingStore {
             .findings
             .iter()
             .map(|f| Diagnostic {
-                range: f.range,
+                range: f.shown,
                 severity: Some(severity(f.severity)),
                 source: Some("switchboard".to_string()),
                 message: format!("{} ({model})", f.message),
@@ -135,7 +142,7 @@ impl FindingStore {
             .findings
             .iter()
             .filter(|f| {
-                f.range.start.line <= range.end.line && range.start.line <= f.range.end.line
+                f.shown.start.line <= range.end.line && range.start.line <= f.shown.end.line
             })
             .filter_map(|f| {
                 let fix = f.fix.as_ref()?;
@@ -163,6 +170,18 @@ impl FindingStore {
             })
             .collect()
     }
+}
+
+/// `chars` without the line break it ends with (`\n`, `\r\n` or a lone `\r`), if any.
+fn without_last_break(rope: &text::Rope, chars: Range<usize>) -> Range<usize> {
+    let mut end = chars.end.min(rope.len_chars());
+    if end > chars.start && rope.char(end - 1) == '\n' {
+        end -= 1;
+    }
+    if end > chars.start && rope.char(end - 1) == '\r' {
+        end -= 1;
+    }
+    chars.start..end
 }
 
 fn severity(severity: Severity) -> DiagnosticSeverity {

@@ -185,13 +185,6 @@ pub fn display_path(session: &Session, uri: &Uri) -> String {
     }
 }
 
-/// Whether `[privacy].exclude` (or the built-in excludes) covers the document, or it lies
-/// outside every workspace folder without `[privacy] allow_outside_workspace`: then no action
-/// is offered and nothing of it is read into a prompt.
-pub fn excluded(session: &Session, caller: &tasks::Caller, uri: &Uri) -> bool {
-    privacy_refusal(session, caller, uri).is_some()
-}
-
 /// Why the document may not be sent to a model, or `None` when it may. Excludes are matched
 /// against the workspace-relative path and the absolute one, so `**/secrets/**` holds for a
 /// file however it was opened.

@@ -246,3 +246,44 @@ fn extend(out: &mut Value, more: Value) {
         out.extend(more);
     }
 }
+
+/// The line that tells the user how a job ended, from its `switchboard/finished` fields: what
+/// happened, by which model, what it cost, and the trace id that `switchboard trace` takes.
+/// `None` for outcomes already told with a message of their own (refused, failed, unchanged).
+pub(super) fn summary(finished: &Value) -> Option<String> {
+    let text = |key: &str| finished[key].as_str().unwrap_or("?").to_owned();
+    let what = match finished["outcome"].as_str()? {
+        "applied" => {
+            let files: Vec<&str> = finished["files"]
+                .as_array()
+                .map(|files| files.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
+            format!("applied to {}", files.join(", "))
+        }
+        "reviewed" => match finished["findings"].as_u64().unwrap_or(0) {
+            0 => "no findings".to_owned(),
+            1 => "1 finding, in the diagnostics".to_owned(),
+            n => format!("{n} findings, in the diagnostics"),
+        },
+        "answered" => {
+            let places = finished["locations"].as_array().map_or(0, Vec::len);
+            format!("answered, {places} cited place(s)")
+        }
+        "cancelled" => "cancelled, nothing applied".to_owned(),
+        _ => return None,
+    };
+    let cost = finished["cost_usd"].as_f64().unwrap_or(0.0);
+    let model = match finished["fallbacks"].as_array().and_then(|f| f.last()) {
+        Some(fallback) => format!(
+            "{} (fallback from {})",
+            fallback["to"].as_str().unwrap_or("?"),
+            text("routed_model")
+        ),
+        None => text("model"),
+    };
+    Some(format!(
+        "switchboard: {} by {model}: {what} · ${cost:.4} · trace {}",
+        text("role"),
+        text("trace_id")
+    ))
+}

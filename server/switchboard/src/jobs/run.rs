@@ -335,6 +335,11 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     // another model is never a surprise.
     params["routed_model"] = json!(model);
     params["fallbacks"] = Value::Array(fallbacks.lock().map(|f| f.clone()).unwrap_or_default());
+    if !session.client_support().shows_results
+        && let Some(summary) = super::result::summary(&params)
+    {
+        client.show_message(MessageType::INFO, summary).await;
+    }
     client.send_notification::<Finished>(params).await;
 }
 

@@ -49,6 +49,15 @@ pub struct ClientSetup {
     pub watches_files: bool,
     /// Workspace folders after the fixture's own.
     pub extra_folders: Vec<std::path::PathBuf>,
+    /// Called with the workspace folder before the server starts.
+    pub prepare: Option<fn(&std::path::Path)>,
+    /// Whether it tells the user how each job ended itself (as the Neovim plugin does), so
+    /// the server sends no closing message. Most tests' clients do, to keep to their subject.
+    pub shows_results: bool,
+    /// `textDocument.codeAction.disabledSupport`.
+    pub disabled_support: bool,
+    /// `clientInfo.name`.
+    pub name: &'static str,
 }
 
 impl Default for ClientSetup {
@@ -57,6 +66,10 @@ impl Default for ClientSetup {
             workspace_edit: json!({ "documentChanges": true, "changeAnnotationSupport": {} }),
             watches_files: false,
             extra_folders: Vec::new(),
+            prepare: None,
+            shows_results: true,
+            disabled_support: false,
+            name: "test-client",
         }
     }
 }
@@ -86,6 +99,9 @@ impl Fixture {
         setup: ClientSetup,
     ) -> Fixture {
         let workspace = tempfile::tempdir().expect("a temp dir");
+        if let Some(prepare) = setup.prepare {
+            prepare(workspace.path());
+        }
         let scenario = Scenario::from_toml_str(scenario).expect("a good scenario");
         let fake = FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
             .await
@@ -108,8 +124,11 @@ impl Fixture {
                 "initialize",
                 json!({
                     "processId": null,
+                    "clientInfo": { "name": setup.name },
                     "capabilities": {
                         "general": { "positionEncodings": encodings },
+                        "textDocument": { "codeAction": { "disabledSupport": setup.disabled_support } },
+                        "experimental": { "switchboard": { "showsResults": setup.shows_results } },
                         "workspace": {
                             "workspaceEdit": setup.workspace_edit,
                             "didChangeWatchedFiles": { "dynamicRegistration": setup.watches_files },
