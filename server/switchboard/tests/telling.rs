@@ -136,3 +136,28 @@ async fn a_client_that_cannot_show_a_disabled_action_is_told_why_once() {
         f.shutdown().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_edit_of_the_config_on_disk_disables_actions_without_a_restart() {
+    // The client watches no files (Neovim on Linux): the server's own watcher reloads.
+    let mut f = Fixture::start("", PositionEncoding::Utf16).await;
+    let uri = f.uri("get.py");
+    f.write("get.py", CODE);
+    f.server.open(&uri, "python", CODE).await;
+    assert_eq!(list(&mut f, &uri).await.as_array().map(Vec::len), Some(4));
+    let config = format!("[budget]\nper_request_usd = 0.000001\n");
+    f.write(".switchboard.toml", &config);
+    let start = std::time::Instant::now();
+    loop {
+        let listed = list(&mut f, &uri).await;
+        if listed == json!([]) {
+            break;
+        }
+        assert!(start.elapsed().as_secs() < 20, "still listed: {listed}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let told = f.server.notification("window/showMessage").await;
+    let message = told["message"].as_str().unwrap_or_default();
+    assert!(message.contains("per_request_usd"), "{message}");
+    f.shutdown().await;
+}

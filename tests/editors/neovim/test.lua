@@ -190,6 +190,21 @@ local function main()
   check(progress['switchboard/' .. finished.trace_id],
     'no LSP progress for switchboard/' .. finished.trace_id .. '; saw: ' .. vim.inspect(vim.tbl_keys(progress)))
   step('its progress went through the built-in LSP progress (token switchboard/' .. finished.trace_id .. ')')
+  -- The plugin tells how it ended, with the trace id `switchboard trace` takes; the server,
+  -- told so by the plugin's capabilities, does not say it a second time.
+  local told, twice = nil, false
+  for _, message in ipairs(messages) do
+    if message:find('trace ' .. finished.trace_id, 1, true) and message:find('applied', 1, true) then
+      if told then
+        twice = true
+      end
+      told = message
+    end
+  end
+  check(told, 'no message names the outcome and trace ' .. finished.trace_id ..
+    ': ' .. vim.inspect(messages))
+  check(not twice, 'the outcome was told twice: ' .. vim.inspect(messages))
+  step('told: ' .. told)
 
   -- 3. Review `remove` (lines 13-14): the finding becomes a diagnostic with source switchboard.
   finished = run('13,14SwitchboardReview', 'review')
@@ -217,6 +232,11 @@ local function main()
   end
   check(#fixes >= 1, "no quickfix code action offers the finding's fix")
   step('quickfix offered: ' .. fixes[1])
+  -- The finding is on line 14 alone: the line below offers no fix.
+  for _, action in ipairs(code_actions({ start = { line = 14, character = 0 }, ['end'] = { line = 14, character = 0 } })) do
+    check(action.kind ~= 'quickfix', 'line 15 offers the line-14 fix: ' .. tostring(action.title))
+  end
+  step('line 15 offers no fix of the line-14 finding')
 
   -- 4. Explain `total` (lines 16-17): the cited places go to the quickfix list.
   finished = run('16,17SwitchboardExplain', 'search')
@@ -272,6 +292,39 @@ local function main()
     return messages[#messages]:find('spent today', 1, true) ~= nil
   end, ':SwitchboardCosts to report')
   step(messages[#messages])
+
+  -- 6b. An edit of .switchboard.toml on disk is in effect without a restart (Neovim on Linux
+  -- watches no files for the server, so the server watches itself): a per-request cap far
+  -- below any call disables the actions, and the reason reaches the user.
+  local config_file = ws .. '/.switchboard.toml'
+  local config_lines = vim.fn.readfile(config_file)
+  table.insert(config_lines, 'per_request_usd = 0.000001')
+  vim.fn.writefile(config_lines, config_file)
+  -- Polled by hand: a wait() whose condition waits on the server itself never times out.
+  local reason, last
+  for _ = 1, 75 do
+    last = code_actions(add)
+    for _, action in ipairs(last) do
+      if action.disabled and action.disabled.reason then
+        reason = action.disabled.reason
+      end
+    end
+    for _, message in ipairs(messages) do
+      if message:find('unavailable here now', 1, true) then
+        reason = message
+      end
+    end
+    if reason then
+      break
+    end
+    vim.wait(200, function()
+      return false
+    end)
+  end
+  check(reason, 'the edited .switchboard.toml did not disable the actions; they are: ' .. vim.inspect(last) ..
+    '; messages: ' .. vim.inspect(messages))
+  check(reason:find('per_request_usd', 1, true), 'the reason does not say what to raise: ' .. reason)
+  step('after editing .switchboard.toml: ' .. reason)
 
   -- 7. :checkhealth switchboard and :help switchboard.
   vim.cmd('checkhealth switchboard')

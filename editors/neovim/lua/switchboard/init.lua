@@ -169,12 +169,14 @@ function M.on_finished(_, result, ctx)
   M.running[result.trace_id or ''] = nil
   local client = ctx and vim.lsp.get_client_by_id(ctx.client_id)
   local what = string.format('%s by %s', result.role or '?', result.model or '?')
+  -- The trace id, for `switchboard trace ID`.
+  local trace = string.format(' · trace %s', result.trace_id or '?')
   local outcome = result.outcome
   if outcome == 'applied' then
-    notify(string.format('%s: applied (%s)', what, money(result.cost_usd)))
+    notify(string.format('%s: applied (%s)%s', what, money(result.cost_usd), trace))
   elseif outcome == 'reviewed' then
-    notify(string.format('%s: %d finding(s) in the diagnostics (%s)', what, tonumber(result.findings) or 0,
-      money(result.cost_usd)))
+    notify(string.format('%s: %d finding(s) in the diagnostics (%s)%s', what, tonumber(result.findings) or 0,
+      money(result.cost_usd), trace))
   elseif outcome == 'answered' then
     local locations = result.locations or {}
     local encoding = client and client.offset_encoding or 'utf-16'
@@ -201,10 +203,10 @@ function M.on_finished(_, result, ctx)
     end
     local invalid = result.invalid_citations or {}
     local note = #invalid > 0 and string.format('; %d citation(s) not found', #invalid) or ''
-    notify(string.format('%s: answered, %d cited place(s) in the quickfix list%s (%s)', what, #items, note,
-      money(result.cost_usd)))
+    notify(string.format('%s: answered, %d cited place(s) in the quickfix list%s (%s)%s', what, #items, note,
+      money(result.cost_usd), trace))
   elseif outcome == 'cancelled' then
-    notify(what .. ': cancelled')
+    notify(what .. ': cancelled' .. trace)
   end
   -- refused, failed and unchanged: the server has already said why with window/showMessage.
   compat.user_event('SwitchboardFinished', result)
@@ -218,12 +220,30 @@ M.handlers = {
       notify('handling switchboard/finished failed: ' .. tostring(problem), vim.log.levels.ERROR)
     end
   end,
+  -- The server's messages (a refusal, why actions are unavailable, a config error) through
+  -- vim.notify like the plugin's own, with their level; Neovim's default only echoes them.
+  ['window/showMessage'] = function(_, result)
+    if type(result) ~= 'table' or type(result.message) ~= 'string' then
+      return
+    end
+    local levels = { vim.log.levels.ERROR, vim.log.levels.WARN, vim.log.levels.INFO, vim.log.levels.DEBUG }
+    vim.notify(result.message, levels[result.type] or vim.log.levels.INFO)
+  end,
 }
 
 -- Starting the server ---------------------------------------------------------------------------
 
 local function non_empty(t)
   return type(t) == 'table' and next(t) ~= nil
+end
+
+--- The client capabilities: the configured ones (else Neovim's own), saying that this plugin
+--- tells the user how each job ended, so the server sends no closing message of its own.
+function M.capabilities()
+  local caps = vim.deepcopy(M.config.capabilities or vim.lsp.protocol.make_client_capabilities())
+  caps.experimental = caps.experimental or {}
+  caps.experimental.switchboard = { showsResults = true }
+  return caps
 end
 
 --- The client config for vim.lsp.start / vim.lsp.start_client (and, with a root_dir function,
@@ -238,7 +258,7 @@ function M.client_config(root)
     init_options = non_empty(settings) and settings or nil,
     settings = settings,
     handlers = M.handlers,
-    capabilities = M.config.capabilities,
+    capabilities = M.capabilities(),
     on_attach = M.config.on_attach,
   }
 end
@@ -351,6 +371,7 @@ function M.lsp_config()
       end
     end,
     handlers = M.handlers,
+    capabilities = M.capabilities(),
     -- settings double as initializationOptions unless init_options is set.
     before_init = function(params, config)
       if params.initializationOptions == nil and non_empty(config.settings) then
