@@ -57,7 +57,7 @@ impl SkipReason {
                 worst_case_usd,
                 left_usd,
             } => format!(
-                "over budget: worst case {} but {} left",
+                "over budget: worst case {} but {} left; raise [budget] per_day_usd (or per_month_usd)",
                 usd(*worst_case_usd),
                 usd(*left_usd)
             ),

@@ -274,11 +274,11 @@ fn over_budget_with_refuse_says_no_and_how_to_get_a_yes() {
               rule: rule #2 (role = "implement", min_complexity = 10)
               request: 5,000 input tokens (o200k), language unknown; budget left: $0.15; per-request cap: $0.50
               skipped:
-                - opus: over budget: worst case $0.2392 but $0.15 left
+                - opus: over budget: worst case $0.2392 but $0.15 left; raise [budget] per_day_usd (or per_month_usd)
               to fix: raise the caps in [budget], or set on_exceed = "downgrade" to take the cheapest model of the role that fits
         "#]],
     );
-    expect![[r#"no model can serve `implement`: opus (over budget: worst case $0.2392 but $0.15 left) — raise the caps in [budget], or set on_exceed = "downgrade" to take the cheapest model of the role that fits"#]]
+    expect![[r#"no model can serve `implement`: opus (over budget: worst case $0.2392 but $0.15 left; raise [budget] per_day_usd (or per_month_usd)) — raise the caps in [budget], or set on_exceed = "downgrade" to take the cheapest model of the role that fits"#]]
         .assert_eq(&decision.refusal_message().unwrap_or_default());
 }
 
@@ -304,7 +304,7 @@ fn over_budget_with_downgrade_takes_the_cheapest_of_the_role_that_fits() {
                 1. haiku   anthropic/claude-haiku-4-5: ~6,250 input + 4,096 output tokens, worst case $0.0274
                 2. sonnet  anthropic/claude-sonnet-4-5: ~6,250 input + 8,192 output tokens, worst case $0.1435
               skipped:
-                - opus: over budget: worst case $0.2392 but $0.15 left
+                - opus: over budget: worst case $0.2392 but $0.15 left; raise [budget] per_day_usd (or per_month_usd)
         "#]],
     );
     assert!(decision.downgraded);

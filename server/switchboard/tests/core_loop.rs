@@ -363,6 +363,23 @@ async fn answers_open_as_documents_with_checked_citations_and_plans_hand_off() {
         Path::new(path).starts_with(f.workspace.path().join(".state")),
         "{path}"
     );
+    // A document to read: what was asked, of which lines, by whom, at what cost, its trace;
+    // then the answer; then the places it cites as links to the source at the line, with the
+    // absolute path (which `gf` opens; a relative one would be read from the answers folder).
+    let document = std::fs::read_to_string(path).expect("the answer is written");
+    let trace = finished["trace_id"].as_str().expect("a trace");
+    let cost = finished["cost_usd"].as_f64().expect("a cost");
+    let source = f.workspace.path().join("src/greet.rs");
+    let expected_top = format!(
+        "# Explain: src/greet.rs:1-3\n\n> Where is the greeting built?\n\n*searcher · ${cost:.4} · trace `{trace}` (`switchboard trace {trace}`)*\n\n---\n\n{answer}\n"
+    );
+    assert!(document.starts_with(&expected_top), "{document}");
+    let link = format!("- [src/greet.rs:1-3]({uri}#L1) `{}:1`\n", source.display());
+    assert!(document.contains(&link), "{document}");
+    assert!(
+        document.contains("could not find these cited places in the workspace: src/missing.rs:4"),
+        "{document}"
+    );
 
     // Plan, then Implement plan: the plan reaches the implementing model.
     f.command("switchboard.plan", &uri, (0, 0, 3, 0), Some("Rename greet"))

@@ -145,8 +145,8 @@ async fn an_edit_of_the_config_on_disk_disables_actions_without_a_restart() {
     f.write("get.py", CODE);
     f.server.open(&uri, "python", CODE).await;
     assert_eq!(list(&mut f, &uri).await.as_array().map(Vec::len), Some(4));
-    let config = format!("[budget]\nper_request_usd = 0.000001\n");
-    f.write(".switchboard.toml", &config);
+    let config = "[budget]\nper_request_usd = 0.000001\n";
+    f.write(".switchboard.toml", config);
     let start = std::time::Instant::now();
     loop {
         let listed = list(&mut f, &uri).await;

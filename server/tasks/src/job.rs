@@ -499,13 +499,19 @@ fn selection_lines(input: &JobInput<'_>) -> u32 {
 /// How many lines the bytes `selection` of `rope` cover, as the router's rules count them: the
 /// one count for a job and for a code action's title.
 pub fn lines_of(rope: &Rope, selection: &Range<usize>) -> u32 {
-    let first = rope.byte_to_line(selection.start);
-    let mut last = rope.byte_to_line(selection.end);
+    let (first, last) = line_span(rope, selection);
+    u32::try_from(last - first + 1).unwrap_or(u32::MAX)
+}
+
+/// The first and last lines (0-based) that the bytes `selection` of `rope` cover.
+pub fn line_span(rope: &Rope, selection: &Range<usize>) -> (usize, usize) {
+    let first = rope.byte_to_line(selection.start.min(rope.len_bytes()));
+    let mut last = rope.byte_to_line(selection.end.min(rope.len_bytes()));
     // A selection of whole lines ends at the start of the next one, which it does not hold.
     if last > first && rope.line_to_byte(last) == selection.end {
         last -= 1;
     }
-    u32::try_from(last - first + 1).unwrap_or(u32::MAX)
+    (first, last)
 }
 
 fn complexity(input: &JobInput<'_>) -> router::Complexity {

@@ -148,6 +148,15 @@ wait_for 30 'raise ValueError(f"cannot add {count} {name}: counts are positive")
   failed_at "the implement edit did not reach the buffer"
 wait_for 5 '# 📦 → stock kept' || failed_at "the edit after the emoji is not in the buffer"
 step "Implement ran; the edit is in the buffer ($(elapsed "$t"))"
+# The status line says how it ended: outcome, model, cost and the trace id.
+wait_for 10 'switchboard: implement by coder: applied to inventory.py · $' ||
+  failed_at "the status line does not say how Implement ended"
+told=$(screen | grep -oE 'switchboard: implement by coder: applied to inventory.py · \$[0-9.]+ · trace [0-9a-f]+' | head -n1)
+[ -n "$told" ] || failed_at "the status line's message lacks the cost or the trace id"
+trace=${told##* }
+SWITCHBOARD_STATE_DIR="$tmp/sb-state" "$bin" trace "$trace" >"$tmp/trace.out" 2>&1 ||
+  failed_at "switchboard trace $trace (the id the status line gave) failed: $(cat "$tmp/trace.out")"
+step "the status line told: $told; switchboard trace $trace finds it"
 keys Escape
 keys : w Enter
 wait_for 10 'written' || failed_at ":w did not write inventory.py"
@@ -195,7 +204,7 @@ while [ -z "$answer" ] && [ "$(date +%s)" -le "$deadline" ]; do
 done
 [ -n "$answer" ] || failed_at "the answer's path shows nowhere (status line or an opened buffer)"
 [ -f "$answer" ] && grep -qF 'inventory.py:16-17' "$answer" || failed_at "the answer file $answer is missing or wrong"
-if screen | grep -qF "switchboard: the answer is in $answer"; then how="the status line names it"; else how="Helix opened it"; fi
+if screen | grep -qF "switchboard: search by searcher: answered in $answer"; then how="the status line names it"; else how="Helix opened it"; fi
 step "Explain ran; $how: $answer ($(elapsed "$t"))"
 
 keys : q a ! Enter

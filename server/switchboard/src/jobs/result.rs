@@ -125,9 +125,26 @@ pub(super) async fn finish(
                 let root = root.as_deref()?;
                 super::locate(&roots, Some(root), label).map(|(path, _, _)| path)
             };
+            let (first, last) = step.lines;
+            let header = answer::Header {
+                verb: match role {
+                    Role::Search => "Explain".to_owned(),
+                    Role::Plan => "Plan".to_owned(),
+                    other => other.as_str().to_owned(),
+                },
+                question: step.question.clone(),
+                place: if first == last {
+                    format!("{}:{first}", step.origin_path)
+                } else {
+                    format!("{}:{first}-{last}", step.origin_path)
+                },
+                model: model.clone(),
+                cost_usd: answer.cost_usd,
+                trace_id: trace_id.to_owned(),
+            };
             let written = session
                 .state_dir()
-                .and_then(|dir| answer::write(&dir, trace_id, markdown, &locate, &read));
+                .and_then(|dir| answer::write(&dir, &header, markdown, &locate, &read));
             match written {
                 Ok(written) => {
                     if role == Role::Plan {
@@ -139,11 +156,12 @@ pub(super) async fn finish(
                             },
                         );
                     }
-                    show(session, client, &written).await;
+                    let opened = show(session, client, &written).await;
                     extend(
                         &mut out,
                         json!({
                             "outcome": "answered",
+                            "opened": opened,
                             "path": written.path,
                             "uri": written.uri,
                             "locations": written.locations,
@@ -221,7 +239,10 @@ pub async fn publish_findings(session: &Session, client: &Client, uri: &Uri) {
     }
 }
 
-async fn show(session: &Session, client: &Client, written: &answer::Written) {
+/// Opens the answer in the editor where it can (`window/showDocument`); returns whether it
+/// did. Where it cannot, the job's closing message names the file (see [`summary`]); a client
+/// that shows results itself is told here.
+async fn show(session: &Session, client: &Client, written: &answer::Written) -> bool {
     if session.client_support().show_document {
         let params = ShowDocumentParams {
             uri: written.uri.clone(),
@@ -230,15 +251,18 @@ async fn show(session: &Session, client: &Client, written: &answer::Written) {
             selection: None,
         };
         if client.show_document(params).await.unwrap_or(false) {
-            return;
+            return true;
         }
     }
-    client
-        .show_message(
-            MessageType::INFO,
-            format!("switchboard: the answer is in {}", written.path.display()),
-        )
-        .await;
+    if session.client_support().shows_results {
+        client
+            .show_message(
+                MessageType::INFO,
+                format!("switchboard: the answer is in {}", written.path.display()),
+            )
+            .await;
+    }
+    false
 }
 
 fn extend(out: &mut Value, more: Value) {
@@ -267,7 +291,13 @@ pub(super) fn summary(finished: &Value) -> Option<String> {
         },
         "answered" => {
             let places = finished["locations"].as_array().map_or(0, Vec::len);
-            format!("answered, {places} cited place(s)")
+            match finished["path"].as_str() {
+                // The path early: a status line shows the start of a long message.
+                Some(path) if finished["opened"] == false => {
+                    format!("answered in {path} ({places} cited place(s))")
+                }
+                _ => format!("answered, {places} cited place(s)"),
+            }
         }
         "cancelled" => "cancelled, nothing applied".to_owned(),
         _ => return None,

@@ -346,6 +346,10 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
 /// What the job's pipeline gives back to the runner.
 pub(super) struct Step {
     pub(super) done: JobDone,
+    /// What was asked: the instruction, or what the action does.
+    pub(super) question: String,
+    /// The selection's lines, 1-based, in `origin_path`.
+    pub(super) lines: (usize, usize),
     pub(super) origin_path: String,
     pub(super) uri: Uri,
     pub(super) opening: u64,
@@ -429,6 +433,14 @@ async fn pipeline(
             answer,
             packet: prepared.packet,
             result,
+        },
+        question: job
+            .instruction
+            .clone()
+            .unwrap_or_else(|| format!("{} the selected lines", verb(job.role))),
+        lines: {
+            let (first, last) = tasks::job::line_span(&job.snapshot.rope, &job.selection.bytes);
+            (first + 1, last + 1)
         },
         origin_path: display_path(&session, &job.uri),
         uri: job.uri.clone(),
