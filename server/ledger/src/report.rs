@@ -205,6 +205,26 @@ impl Ledger {
         })
     }
 
+    /// The last `limit` settled calls, newest first: what `switchboard costs` lists so that a
+    /// trace id is at hand.
+    ///
+    /// # Errors
+    /// [`LedgerError::BadRow`] for a bad row, or a SQLite error.
+    pub fn recent_calls(&self, limit: usize) -> Result<Vec<crate::CallRecord>, LedgerError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {} FROM calls ORDER BY finished_at DESC, id DESC LIMIT ?1",
+            crate::budget::CALL_COLUMNS
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let mut rows = stmt.query([limit])?;
+        let mut calls = Vec::new();
+        while let Some(row) = rows.next()? {
+            calls.push(crate::budget::call_from_row(row)?);
+        }
+        Ok(calls)
+    }
+
     /// Spending and live reservations of the local day and month containing `now`, and what is
     /// left under `caps`.
     ///

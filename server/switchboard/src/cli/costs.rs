@@ -109,5 +109,80 @@ pub fn run(args: &CostsArgs) -> ExitCode {
         status.spent_month,
         left(status.left_month)
     );
+    let today = jiff::Timestamp::now()
+        .to_zoned(ledger.time_zone().clone())
+        .date();
+    let first_day = today
+        .checked_sub(jiff::Span::new().days(CHART_DAYS - 1))
+        .unwrap_or(today);
+    let days = ledger
+        .local_day_start(first_day)
+        .and_then(|start| ledger.summary(Some(start), GroupBy::Day));
+    let recent = ledger.recent_calls(RECENT_CALLS);
+    match (days, recent) {
+        (Ok(days), Ok(recent)) => {
+            outln!("\nspend per day, the last {CHART_DAYS} days:");
+            for line in day_chart(today, &days) {
+                outln!("{line}");
+            }
+            if !recent.is_empty() {
+                outln!("\nlast calls (`switchboard trace ID` shows one):");
+                for call in &recent {
+                    outln!(
+                        "  {}  {}  {:<9} {:<12} ${:.4}",
+                        call.trace_id,
+                        call.finished_at
+                            .to_zoned(ledger.time_zone().clone())
+                            .strftime("%Y-%m-%d %H:%M"),
+                        call.role,
+                        call.model,
+                        call.cost_usd
+                    );
+                }
+            }
+        }
+        (Err(err), _) | (_, Err(err)) => {
+            eprintln!("switchboard: {err}");
+            return ExitCode::from(FAILED);
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// Days the chart shows, today last.
+const CHART_DAYS: i64 = 14;
+/// Calls listed with their trace ids.
+const RECENT_CALLS: usize = 8;
+/// The width of the longest bar.
+const BAR_WIDTH: f64 = 40.0;
+
+/// One line a day, from `CHART_DAYS - 1` days before `today` to today: the date, a bar scaled
+/// to the dearest day, and the spend.
+fn day_chart(today: jiff::civil::Date, days: &ledger::CostSummary) -> Vec<String> {
+    let spent = |date: jiff::civil::Date| {
+        days.rows
+            .iter()
+            .find(|row| row.key == date.to_string())
+            .map_or(0.0, |row| row.cost_usd)
+    };
+    let dates: Vec<jiff::civil::Date> = (0..CHART_DAYS)
+        .rev()
+        .filter_map(|back| today.checked_sub(jiff::Span::new().days(back)).ok())
+        .collect();
+    let most = dates.iter().map(|d| spent(*d)).fold(0.0_f64, f64::max);
+    dates
+        .iter()
+        .map(|date| {
+            let usd = spent(*date);
+            let width = if most > 0.0 {
+                (usd / most * BAR_WIDTH).ceil()
+            } else {
+                0.0
+            };
+            // reason: 0..=BAR_WIDTH, a small whole number
+            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+            let bar = "█".repeat(width as usize);
+            format!("  {date} {bar:<40} ${usd:.4}")
+        })
+        .collect()
 }

@@ -36,13 +36,34 @@ pub fn run(args: &DemoArgs) -> ExitCode {
     };
     let scratch = std::env::temp_dir().join(format!("switchboard-demo-{}", std::process::id()));
     let result = runtime.block_on(demo(&scratch));
-    if args.keep {
-        outln!("\nworkspace kept at {}", scratch.display());
-    } else {
-        let _ = std::fs::remove_dir_all(&scratch);
+    // The demo keeps its own ledger, so that its calls never count against the user's budget;
+    // its trace ids are found there, and only while it is kept.
+    match (&result, args.keep) {
+        (Ok(traces), true) => {
+            outln!("\nworkspace kept at {}", scratch.display());
+            if let Some(trace) = traces.first() {
+                outln!(
+                    "read a trace: SWITCHBOARD_STATE_DIR={} switchboard trace {trace}",
+                    scratch.join("state").display()
+                );
+            }
+        }
+        (Ok(_), false) => {
+            outln!(
+                "\n(the demo's ledger goes with its scratch workspace: `switchboard demo --keep` keeps both, to read the traces with `switchboard trace`)"
+            );
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        (Err(_), keep) => {
+            if keep {
+                outln!("\nworkspace kept at {}", scratch.display());
+            } else {
+                let _ = std::fs::remove_dir_all(&scratch);
+            }
+        }
     }
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(_) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("switchboard demo: {err}");
             ExitCode::from(FAILED)
@@ -50,7 +71,8 @@ pub fn run(args: &DemoArgs) -> ExitCode {
     }
 }
 
-async fn demo(scratch: &Path) -> Result<(), String> {
+/// Runs the demo in `scratch`; the trace ids of its jobs.
+async fn demo(scratch: &Path) -> Result<Vec<String>, String> {
     let workspace = scratch.join("workspace");
     let state = scratch.join("state");
     std::fs::create_dir_all(&workspace)
@@ -193,7 +215,7 @@ async fn demo(scratch: &Path) -> Result<(), String> {
     if !status.success() {
         return Err(format!("the server exited with {status}"));
     }
-    Ok(())
+    Ok(traces)
 }
 
 /// Every role served by the fake, each by its own model.

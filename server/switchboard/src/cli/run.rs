@@ -131,12 +131,13 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         image.as_ref(),
     );
     let read_other = |other: &str| files::read(&root, other, &exclude);
+    let spinner = Spinner::start(role);
     let done = runtime
         .block_on(tasks::job::run(
             &caller,
             &input,
             &read_other,
-            |_| {},
+            |event| spinner.heard(&event),
             futures::future::pending(),
         ))
         .map_err(|err| Stop {
@@ -145,6 +146,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             message: format!("{err} (trace {trace_id})"),
             extra: json!({ "trace_id": trace_id, "role": role.as_str() }),
         })?;
+    spinner.finish();
     let answer = &done.answer;
     let mut out = json!({
         "trace_id": trace_id,
@@ -209,7 +211,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             } else {
                 out["outcome"] = json!("diff");
                 if !args.json {
-                    out!("{diff}");
+                    out!("{}", coloured(&diff, colour_stdout()));
                 }
             }
         }
@@ -281,6 +283,99 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Whether stdout takes colours: a terminal, unless `NO_COLOR` is set; or `CLICOLOR_FORCE`
+/// (the conventions of <https://no-color.org> and `CLICOLOR`).
+fn colour_stdout() -> bool {
+    use std::io::IsTerminal;
+    let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+    if set("CLICOLOR_FORCE") {
+        return true;
+    }
+    !set("NO_COLOR") && std::io::stdout().is_terminal()
+}
+
+/// A unified diff with git's colours: headers bold, hunks cyan, removals red, additions green.
+fn coloured(diff: &str, colour: bool) -> String {
+    if !colour {
+        return diff.to_owned();
+    }
+    diff.split_inclusive('\n')
+        .map(|line| {
+            let style = if line.starts_with("---") || line.starts_with("+++") {
+                "\x1b[1m"
+            } else if line.starts_with("@@") {
+                "\x1b[36m"
+            } else if line.starts_with('-') {
+                "\x1b[31m"
+            } else if line.starts_with('+') {
+                "\x1b[32m"
+            } else {
+                return line.to_owned();
+            };
+            let (text, end) = match line.strip_suffix('\n') {
+                Some(text) => (text, "\n"),
+                None => (line, ""),
+            };
+            format!("{style}{text}\x1b[0m{end}")
+        })
+        .collect()
+}
+
+/// A spinner on stderr while the model works, naming it and counting what it wrote; drawn
+/// only when stderr is a terminal (indicatif hides it otherwise), so pipes and logs stay clean.
+struct Spinner {
+    bar: indicatif::ProgressBar,
+    role: router::Role,
+    model: std::cell::RefCell<String>,
+    chars: std::cell::Cell<usize>,
+}
+
+impl Spinner {
+    fn start(role: router::Role) -> Spinner {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar.set_message(format!("{}: routing…", role.as_str()));
+        Spinner {
+            bar,
+            role,
+            model: std::cell::RefCell::new(String::new()),
+            chars: std::cell::Cell::new(0),
+        }
+    }
+
+    fn heard(&self, event: &tasks::CallEvent<'_>) {
+        match event {
+            tasks::CallEvent::Routed(decision) => {
+                if let Some(first) = decision.candidates.first() {
+                    *self.model.borrow_mut() = first.alias.clone();
+                }
+            }
+            tasks::CallEvent::Text(text) => self.chars.set(self.chars.get() + text.len()),
+            tasks::CallEvent::FallingBack { to, .. } => {
+                *self.model.borrow_mut() = format!("{to} (fallback)");
+                self.chars.set(0);
+            }
+        }
+        self.bar.set_message(format!(
+            "{} with {}: ~{} tokens so far",
+            self.role.as_str(),
+            self.model.borrow(),
+            self.chars.get() / 4
+        ));
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Drop for Spinner {
+    /// Cleared on every way out, a failure included, before anything else is printed.
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.
