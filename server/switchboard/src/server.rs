@@ -390,6 +390,9 @@ impl LanguageServer for Backend {
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<LSPAny>> {
         guarded("workspace/executeCommand", async {
+            if params.command == jobs::CANCEL_COMMAND {
+                return Ok(Some(self.session.jobs.cancel_command(&params.arguments)));
+            }
             jobs::start(
                 self.session.clone(),
                 self.client.clone(),

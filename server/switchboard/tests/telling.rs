@@ -161,3 +161,74 @@ async fn an_edit_of_the_config_on_disk_disables_actions_without_a_restart() {
     assert!(message.contains("per_request_usd"), "{message}");
     f.shutdown().await;
 }
+
+/// `switchboard.cancel` (what Helix runs with `:lsp-workspace-command`, Neovim with
+/// `:SwitchboardCancel`) stops the running job: the call is dropped, nothing is applied, and
+/// the user is told. Its progress named the model, the tokens and the dollars so far.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cancel_command_stops_a_running_job_and_says_so() {
+    let long = "x = 1\n".repeat(200);
+    let scenario = reply(
+        "m-coder",
+        &format!("```python\n{long}```"),
+        "chunk_chars = 6\ndelay_ms = 30",
+    );
+    let setup = ClientSetup {
+        shows_results: false,
+        ..ClientSetup::default()
+    };
+    let mut f = Fixture::start_setup(&scenario, PositionEncoding::Utf16, setup).await;
+    let uri = f.uri("get.py");
+    f.write("get.py", CODE);
+    f.server.open(&uri, "python", CODE).await;
+    let started = f
+        .command("switchboard.implement", &uri, (0, 0, 2, 0), None)
+        .await;
+    let trace = started["trace_id"].as_str().expect("a trace").to_owned();
+    f.accept_progress().await;
+    // Progress once the stream moved (reported once a second): model, tokens, dollars.
+    let report = loop {
+        let progress = f.server.notification("$/progress").await;
+        if progress["value"]["kind"] == "report" {
+            break progress["value"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+        }
+    };
+    assert!(
+        report.starts_with("coder: ~")
+            && report.contains(" tokens, ~$")
+            && report.ends_with(" so far"),
+        "{report}"
+    );
+    let answer = f
+        .server
+        .request_ok(
+            "workspace/executeCommand",
+            json!({ "command": "switchboard.cancel", "arguments": [] }),
+        )
+        .await;
+    assert_eq!(answer["cancelled"], json!([trace]));
+    let told = f.server.notification("window/showMessage").await;
+    assert_eq!(
+        told["message"],
+        format!(
+            "switchboard: implement by coder: cancelled, nothing applied · $0.0000 · trace {trace}"
+        )
+    );
+    let finished = f.server.notification("switchboard/finished").await;
+    assert_eq!(finished["outcome"], "cancelled");
+    assert_eq!(f.server.document_state(&uri).await["text"], CODE);
+    // Nothing left to cancel.
+    let again = f
+        .server
+        .request_ok(
+            "workspace/executeCommand",
+            json!({ "command": "switchboard.cancel", "arguments": [trace] }),
+        )
+        .await;
+    assert_eq!(again["cancelled"], json!([]));
+    f.server.take_unread();
+    f.shutdown().await;
+}

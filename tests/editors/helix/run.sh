@@ -74,6 +74,8 @@ cp "$here/fixture/inventory.py" "$ws/"
 # A bare directory on purpose (no .git, .jj or .helix): Helix 25.01 then sends no workspace
 # folder, only rootPath, and the server must still find .switchboard.toml there.
 write_config "$ws/.switchboard.toml"
+# Progress messages in the status line, as editors/helix/README.md advises.
+printf '[editor.lsp]\ndisplay-progress-messages = true\n' >"$tmp/config/helix/config.toml"
 # The repository's languages.toml, its command pointed at the binary under test.
 sed "s|^command = \"switchboard\"|command = \"$bin\"|" "$repo/editors/helix/languages.toml" \
   >"$tmp/config/helix/languages.toml"
@@ -206,6 +208,21 @@ done
 [ -f "$answer" ] && grep -qF 'inventory.py:16-17' "$answer" || failed_at "the answer file $answer is missing or wrong"
 if screen | grep -qF "switchboard: search by searcher: answered in $answer"; then how="the status line names it"; else how="Helix opened it"; fi
 step "Explain ran; $how: $answer ($(elapsed "$t"))"
+
+# Plan `total` (a slow answer): its progress names the model, the tokens and the dollars so
+# far, and `:lsp-workspace-command switchboard.cancel` stops it; nothing is applied.
+t=$(date +%s)
+keys 16 G
+keys x x
+keys Space a
+wait_for 10 'Plan with coder' || failed_at "space a did not list Plan on lines 16-17"
+choose 'Plan with coder'
+wait_for 20 'tokens, ~$' || failed_at "the plan's progress never named its tokens and dollars"
+progress_line=$(screen | grep -oE 'coder: ~[0-9]+ tokens, ~\$[0-9.]+ so far' | head -n1)
+keys : l s p - w o r k s p a c e - c o m m a n d Space s w i t c h b o a r d . c a n c e l Enter
+wait_for 20 'switchboard: plan by coder: cancelled, nothing applied' ||
+  failed_at "switchboard.cancel did not stop the plan"
+step "Plan's progress showed '$progress_line'; :lsp-workspace-command switchboard.cancel cancelled it ($(elapsed "$t"))"
 
 keys : q a ! Enter
 for _ in $(seq 50); do tmux_ has-session -t hx 2>/dev/null || break; sleep 0.1; done

@@ -257,6 +257,30 @@ local function main()
   check(vim.fn.bufexists(finished.path) == 1, 'the answer ' .. tostring(finished.path) .. ' was not opened')
   step(string.format('explain: quickfix list %q holds lines %s; answer opened', qf.title, table.concat(got, ', ')))
 
+  -- 4b. A command started as a code action does (workspace/executeCommand, not one of the
+  -- plugin's commands) says it started, and :SwitchboardCancel stops it: nothing applied.
+  local before = #sb.history
+  compat.request(client, 'workspace/executeCommand', {
+    command = 'switchboard.plan',
+    arguments = { { uri = vim.uri_from_bufnr(buf), range = add, instruction = 'plan this slowly' } },
+  }, function() end, buf)
+  local started_note
+  wait(10000, function()
+    for _, message in ipairs(messages) do
+      if message:find(':SwitchboardCancel stops it', 1, true) then
+        started_note = message
+      end
+    end
+    return started_note ~= nil
+  end, 'the note that the code action started')
+  vim.cmd('SwitchboardCancel')
+  wait(10000, function()
+    return #sb.history > before
+  end, 'the cancelled plan to finish')
+  check(sb.history[#sb.history].outcome == 'cancelled', 'the plan ended ' ..
+    tostring(sb.history[#sb.history].outcome))
+  step(started_note .. '; :SwitchboardCancel cancelled it')
+
   -- 5. Ranges are sent in the client's position encoding: a charwise selection after an emoji.
   vim.api.nvim_set_current_buf(buf)
   vim.cmd('normal! v\27')

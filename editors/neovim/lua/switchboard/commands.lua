@@ -109,18 +109,27 @@ function M.costs()
   end, vim.api.nvim_get_current_buf())
 end
 
---- :SwitchboardCancel: cancels every command still running (through their progress tokens).
+--- :SwitchboardCancel: cancels every command still running, whichever way it started (a
+--- :Switchboard* command or a code action), with the server's switchboard.cancel.
 function M.cancel()
   local sb = require('switchboard')
-  local count = 0
-  for trace_id, job in pairs(sb.running) do
-    local client = vim.lsp.get_client_by_id(job.client_id)
-    if client then
-      compat.notify(client, 'window/workDoneProgress/cancel', { token = 'switchboard/' .. trace_id })
-      count = count + 1
-    end
+  local clients = compat.clients(sb.name)
+  if #clients == 0 then
+    sb.notify('the server is not running')
+    return
   end
-  sb.notify(count == 0 and 'nothing is running' or string.format('cancelling %d command(s)', count))
+  for _, client in ipairs(clients) do
+    compat.request(client, 'workspace/executeCommand', { command = 'switchboard.cancel', arguments = {} },
+      function(err, result)
+        if err then
+          sb.notify('cancel failed: ' .. tostring(err.message or err), vim.log.levels.ERROR)
+          return
+        end
+        local cancelled = (result and result.cancelled) or {}
+        sb.notify(#cancelled == 0 and 'nothing is running' or
+          string.format('cancelling %s', table.concat(cancelled, ', ')))
+      end)
+  end
 end
 
 local defined = false

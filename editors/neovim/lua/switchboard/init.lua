@@ -220,6 +220,26 @@ M.handlers = {
       notify('handling switchboard/finished failed: ' .. tostring(problem), vim.log.levels.ERROR)
     end
   end,
+  -- Neovim's own progress handling (LspProgress, the statusline), and for a command started
+  -- from a code action, which the plugin did not start itself, a note that it started and how
+  -- to stop it.
+  ['$/progress'] = function(err, result, ctx, config)
+    local default = vim.lsp.handlers['$/progress']
+    if default then
+      default(err, result, ctx, config)
+    end
+    local token = type(result) == 'table' and result.token
+    local value = type(result) == 'table' and result.value
+    if type(token) ~= 'string' or type(value) ~= 'table' or value.kind ~= 'begin' then
+      return
+    end
+    local trace_id = token:match('^switchboard/(.+)$')
+    if trace_id and not M.running[trace_id] then
+      M.running[trace_id] = { client_id = ctx and ctx.client_id }
+      notify(string.format('%s started (trace %s); :SwitchboardCancel stops it', value.title or 'a command',
+        trace_id))
+    end
+  end,
   -- The server's messages (a refusal, why actions are unavailable, a config error) through
   -- vim.notify like the plugin's own, with their level; Neovim's default only echoes them.
   ['window/showMessage'] = function(_, result)

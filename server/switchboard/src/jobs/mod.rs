@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 
 use dashmap::DashMap;
 use router::Role;
+use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 use tower_lsp_server::ls_types::Uri;
@@ -123,6 +124,32 @@ impl Jobs {
     /// How many jobs are running.
     pub fn running(&self) -> usize {
         self.running.len()
+    }
+
+    /// `switchboard.cancel`: cancels the jobs `arguments` name (`["TRACE"]` or
+    /// `[{"trace_id": "TRACE"}]`), or every running job when it names none (what a user who
+    /// presses cancel means); answers `{cancelled: [trace ids]}`. Each cancelled job applies
+    /// nothing and ends with `switchboard/finished` (`cancelled`).
+    pub fn cancel_command(&self, arguments: &[Value]) -> Value {
+        let named: Vec<String> = arguments
+            .iter()
+            .filter_map(|argument| {
+                argument
+                    .as_str()
+                    .or_else(|| argument["trace_id"].as_str())
+                    .map(str::to_owned)
+            })
+            .collect();
+        let targets = if named.is_empty() {
+            self.running.iter().map(|job| job.key().clone()).collect()
+        } else {
+            named
+        };
+        let cancelled: Vec<String> = targets
+            .into_iter()
+            .filter(|trace| self.cancel(trace))
+            .collect();
+        serde_json::json!({ "cancelled": cancelled })
     }
 
     /// Cancels the job of a progress token (`switchboard/TRACE`) or trace id; whether one ran.
@@ -266,11 +293,16 @@ pub fn role_of_command(command: &str) -> Option<Option<Role>> {
 }
 
 /// The commands the server executes.
-pub const COMMANDS: [&str; 6] = [
+pub const COMMANDS: [&str; 7] = [
     "switchboard.implement",
     "switchboard.review",
     "switchboard.search",
     "switchboard.plan",
     "switchboard.ask",
     "switchboard.vision",
+    CANCEL_COMMAND,
 ];
+
+/// Cancels running jobs (see [`Jobs::cancel_command`]): Helix runs it with
+/// `:lsp-workspace-command switchboard.cancel`, Neovim with `:SwitchboardCancel`.
+pub const CANCEL_COMMAND: &str = "switchboard.cancel";

@@ -247,6 +247,17 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     let trace_id = job.trace_id.clone();
     let (role, model) = (job.role, routed.model.clone());
     let cancel = session.jobs.register(&trace_id);
+    // What the progress says the call has cost so far: the input, and the output streamed.
+    let input_tokens = routed
+        .decision
+        .candidates
+        .first()
+        .map_or(0, |candidate| candidate.input_tokens);
+    let price_of = |alias: &str| {
+        session
+            .caller()
+            .and_then(|caller| caller.config().models.get(alias).and_then(|m| m.price))
+    };
     let token = ProgressToken::String(format!("{PROGRESS_PREFIX}{trace_id}"));
     let progress = if session.client_support().work_done_progress
         && client
@@ -293,10 +304,16 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
                     // After a fallback, the model now at work is the last one fallen back to.
                     let now_model = last_fallback(&fallbacks).unwrap_or_else(|| model.clone());
                     if reported != Some((tokens, now_model.clone())) {
+                        let cost = price_of(&now_model).map_or_else(String::new, |price| {
+                            let usd = (input_tokens as f64 * price.input
+                                + tokens as f64 * price.output)
+                                / 1e6;
+                            format!(", ~${usd:.4}")
+                        });
                         let message = if now_model == model {
-                            format!("{model}: ~{tokens} tokens so far")
+                            format!("{model}: ~{tokens} tokens{cost} so far")
                         } else {
-                            format!("{now_model} (fallback after {model} failed): ~{tokens} tokens so far")
+                            format!("{now_model} (fallback after {model} failed): ~{tokens} tokens{cost} so far")
                         };
                         reported = Some((tokens, now_model));
                         progress.report_with_message(message, Some(true)).await;
