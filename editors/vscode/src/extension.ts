@@ -1,7 +1,8 @@
 // The Switchboard extension: starts `switchboard serve` through vscode-languageclient for every
 // file and untitled buffer, adds palette and context-menu commands on the selection (implement,
-// review, explain, plan, ask), costs and traces, a status bar item with today's spend, and opens
-// the server's markdown answers in the preview. `activate` returns a small API (used by the tests).
+// review, explain, plan, ask), costs, a spend page and traces, a status bar item with today's
+// spend, progress with a Cancel button, a dialog for edits that need confirming, and opens the
+// server's markdown answers in the preview. `activate` returns a small API (used by the tests).
 
 import { execFile } from 'child_process';
 import * as vscode from 'vscode';
@@ -9,12 +10,18 @@ import {
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
+  MessageType,
   ResponseError,
   ServerOptions,
+  ShowMessageNotification,
+  ShowMessageParams,
   State,
 } from 'vscode-languageclient/node';
 
 import { serverSettings } from './config';
+import { confirmEdits } from './confirm';
+import { ProgressLog, showProgressAsNotifications } from './progress';
+import { showSpend, Spend } from './spend';
 import { findServer, ServerLocation, ServerNotFound } from './server';
 import { Costs, money, Status } from './status';
 
@@ -55,6 +62,12 @@ export interface SwitchboardApi {
   /** The `switchboard/finished` of a trace, when it has arrived (or arrives within `timeoutMs`). */
   finished(traceId: string, timeoutMs?: number): Promise<Finished>;
   readonly onDidFinish: vscode.Event<Finished>;
+  /** The server's messages (window/showMessage) shown so far, oldest first. */
+  messages(): string[];
+  /** The progress titles and messages shown so far, oldest first. */
+  progress(): string[];
+  /** Opens the spend page; resolves with the figures it shows. */
+  showSpend(): Promise<Spend | undefined>;
 }
 
 /** Commands of the server, by what the palette calls them. */
@@ -85,6 +98,9 @@ class Controller implements vscode.Disposable {
   /** Answers already opened, so showDocument and finished open each once. */
   private readonly shown = new Set<string>();
   private readonly finishEmitter = new vscode.EventEmitter<Finished>();
+  private readonly messages: string[] = [];
+  private readonly progressLog: ProgressLog = { shown: [] };
+  private spendPanel: vscode.WebviewPanel | undefined;
   private readonly timer: NodeJS.Timeout;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -112,6 +128,9 @@ class Controller implements vscode.Disposable {
       running: () => [...this.jobs.keys()],
       finished: (traceId, timeoutMs = 120_000) => this.whenFinished(traceId, timeoutMs),
       onDidFinish: this.finishEmitter.event,
+      messages: () => [...this.messages],
+      progress: () => [...this.progressLog.shown],
+      showSpend: () => this.showSpend(),
     };
   }
 
@@ -204,8 +223,77 @@ class Controller implements vscode.Disposable {
       throw new Error(message);
     }
     this.status.setProblem(undefined);
+    // In place of the client's own handling: progress with a Cancel button, edits confirmed
+    // by a dialog, and the server's messages with a way to the trace they name.
+    showProgressAsNotifications(client, this.progressLog);
+    confirmEdits(client, this.output);
+    client.onNotification(ShowMessageNotification.type, (params) => this.showServerMessage(params));
     void this.refreshCosts();
     return location;
+  }
+
+  /** A message of the server, at its level; one naming a trace offers to show it. */
+  private showServerMessage(params: ShowMessageParams): void {
+    this.messages.push(params.message);
+    this.output.appendLine(params.message);
+    const trace = /\btrace ([0-9a-f]{6,})\b/.exec(params.message)?.[1];
+    const actions = trace ? ['Show trace'] : [];
+    const shown =
+      params.type === MessageType.Error
+        ? vscode.window.showErrorMessage(params.message, ...actions)
+        : params.type === MessageType.Warning
+          ? vscode.window.showWarningMessage(params.message, ...actions)
+          : vscode.window.showInformationMessage(params.message, ...actions);
+    void shown.then((choice) => {
+      if (choice === 'Show trace' && trace) {
+        void this.showTrace(trace);
+      }
+    });
+  }
+
+  /** The spend page: per day and per model, from `switchboard costs --json`. */
+  async showSpend(): Promise<Spend | undefined> {
+    const since = new Date(Date.now() - 13 * 24 * 3600 * 1000);
+    const day = `${since.getFullYear()}-${String(since.getMonth() + 1).padStart(2, '0')}-${String(since.getDate()).padStart(2, '0')}`;
+    const byDay = await this.costsJson(['costs', '--json', '--by', 'day', '--since', day]);
+    const byModel = await this.costsJson(['costs', '--json', '--by', 'model']);
+    if (!byDay || !byModel) {
+      return undefined;
+    }
+    const spend: Spend = { byDay, byModel };
+    this.spendPanel = showSpend(this.spendPanel, spend);
+    this.spendPanel.onDidDispose(() => (this.spendPanel = undefined));
+    return spend;
+  }
+
+  /** The rows of `switchboard ARGS` (a `costs --json`), or undefined with a message. */
+  private async costsJson(args: string[]): Promise<Spend['byDay'] | undefined> {
+    const location = this.location;
+    if (!location) {
+      void vscode.window.showErrorMessage('switchboard: no server binary to run; see the Switchboard output.');
+      return undefined;
+    }
+    const stdout = await new Promise<string | undefined>((resolve) => {
+      execFile(
+        location.path,
+        args,
+        { cwd: vscode.workspace.workspaceFolders?.[0]?.uri.fsPath, env: process.env, maxBuffer: 16 << 20 },
+        (err, out, stderr) => {
+          if (err) {
+            void vscode.window.showErrorMessage(`switchboard ${args.join(' ')} failed: ${String(stderr || err)}`);
+            resolve(undefined);
+          } else {
+            resolve(String(out));
+          }
+        },
+      );
+    });
+    try {
+      return stdout === undefined ? undefined : JSON.parse(stdout).summary.rows;
+    } catch (err) {
+      void vscode.window.showErrorMessage(`switchboard ${args.join(' ')}: ${String(err)}`);
+      return undefined;
+    }
   }
 
   async stop(): Promise<void> {
@@ -540,6 +628,7 @@ export function activate(context: vscode.ExtensionContext): SwitchboardApi {
     }),
   );
   register('switchboard.showCosts', () => c.showCosts());
+  register('switchboard.showSpend', () => c.showSpend());
   register('switchboard.showTrace', (id?: string) => c.showTrace(typeof id === 'string' ? id : undefined));
   register('switchboard.showRoutes', () => c.showRoutes());
   register('switchboard.restartServer', () => c.restart());

@@ -1,6 +1,7 @@
 // Drives Chromium (playwright-core, Debian's /usr/bin/chromium) through VS Code's browser test
 // protocol on code-server: opens the workbench URL whose payload names the extension and the test
-// module, takes the screenshots the test module asks for (a file handshake in TEST_DIR), and exits
+// module, takes the screenshots and clicks the buttons the test module asks for (file handshakes
+// in TEST_DIR), and exits
 // with the code VS Code reports through codeAutomationExit (0 pass, 1 fail).
 //
 //   PLAYWRIGHT_CORE=/path/to/node_modules/playwright-core node drive.cjs URL ARTIFACT_DIR TEST_DIR
@@ -92,11 +93,43 @@ async function main() {
       }
     }, 200);
 
+    // ... and clicks the buttons it names (a dialog's Apply, a notification's Cancel), which the
+    // extension host cannot press itself.
+    const click = path.join(testDir, 'click-request');
+    let clicking = false;
+    const clicks = setInterval(async () => {
+      if (clicking || !fs.existsSync(click)) {
+        return;
+      }
+      clicking = true;
+      try {
+        const label = fs.readFileSync(click, 'utf8').trim();
+        const done = path.join(testDir, 'click-done');
+        if (fs.existsSync(done) && fs.readFileSync(done, 'utf8') === label) {
+          return;
+        }
+        const button = page
+          .locator('.monaco-dialog-box a.monaco-button, .notifications-toasts a.monaco-button, .notification-toast a.action-label')
+          .filter({ hasText: label })
+          .first();
+        const labelled = page.locator(`.notifications-toasts a.action-label[aria-label="${label}"]`).first();
+        const target = (await button.count()) > 0 ? button : labelled;
+        await target.click({ timeout: 10000 });
+        fs.writeFileSync(done, label);
+        console.log(`drive: clicked ${label}`);
+      } catch (err) {
+        console.error(`drive: click failed: ${err}`);
+      } finally {
+        clicking = false;
+      }
+    }, 200);
+
     const started = Date.now();
     await page.goto(url, { waitUntil: 'domcontentloaded' });
     const timeout = new Promise((resolve) => setTimeout(() => resolve('timeout'), TIMEOUT_MS));
     const code = await Promise.race([exited, timeout]);
     clearInterval(poll);
+    clearInterval(clicks);
     if (code === 'timeout') {
       console.error(`drive: no codeAutomationExit within ${TIMEOUT_MS} ms`);
       await page.screenshot({ path: path.join(artifactDir, 'vscode-timeout.png') }).catch(() => undefined);

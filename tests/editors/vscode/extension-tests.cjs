@@ -63,6 +63,19 @@ async function screenshot(name) {
   }
 }
 
+/** Asks drive.cjs to click the button labelled `label` (a dialog's, a notification's). */
+async function click(label) {
+  const request = path.join(testDir, 'click-request');
+  const done = path.join(testDir, 'click-done');
+  fs.rmSync(done, { force: true });
+  fs.writeFileSync(request, label);
+  try {
+    await until(`a click on ${label}`, () => fs.existsSync(done) && fs.readFileSync(done, 'utf8') === label, 30000);
+  } finally {
+    fs.rmSync(request, { force: true });
+  }
+}
+
 function switchboardDiagnostics(uri) {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'switchboard');
 }
@@ -123,6 +136,14 @@ async function main() {
     await until('the edit in the document', () => document.getText() === expected, 10000).catch(() => undefined);
     assert.strictEqual(document.getText(), expected);
     assert.ok(!api.statusText().startsWith('$(sync~spin)'), `still spinning after the job: ${api.statusText()}`);
+    // How it ended, as a message naming the outcome, model, cost and trace (with Show trace).
+    const told = await until('the closing message', () =>
+      api.messages().find((m) => m.startsWith('switchboard: implement by coder: applied to inventory.py · $')),
+    );
+    assert.ok(told.endsWith(`trace ${started.trace_id}`), told);
+    log(`  told: ${told}`);
+    // Its progress was a notification naming the role and model.
+    assert.ok(api.progress().includes('switchboard: Implement with coder'), JSON.stringify(api.progress()));
   });
 
   await step('Review (the palette command) publishes diagnostics with source switchboard', async () => {
@@ -206,6 +227,86 @@ async function main() {
     await vscode.commands.executeCommand('editor.action.showHover');
     await new Promise((resolve) => setTimeout(resolve, 500));
     await screenshot('vscode');
+  });
+
+  await step('a job in progress shows a notification whose Cancel stops it', async () => {
+    editor.selection = new vscode.Selection(15, 0, 17, 0);
+    const started = await vscode.commands.executeCommand('switchboard.planSelection');
+    assert.ok(started && typeof started.trace_id === 'string', `no trace id in ${JSON.stringify(started)}`);
+    const shown = await until('a progress report with tokens and dollars', () =>
+      api.progress().find((m) => m.startsWith('switchboard: Plan with coder · coder: ~') && m.includes('tokens, ~$')),
+    );
+    log(`  progress: ${shown}`);
+    await screenshot('progress-with-cancel');
+    await click('Cancel');
+    const finished = await api.finished(started.trace_id, 30000);
+    assert.strictEqual(finished.outcome, 'cancelled', JSON.stringify(finished));
+    await until('the cancelled message', () =>
+      api.messages().find((m) => m.startsWith('switchboard: plan by coder: cancelled, nothing applied')),
+    );
+  });
+
+  await step('an edit that needs confirming asks first, and Apply applies it', async () => {
+    const config = vscode.workspace.getConfiguration('switchboard');
+    await config.update('edits.confirm', true, vscode.ConfigurationTarget.Workspace);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    shown.selection = new vscode.Selection(15, 0, 17, 0);
+    const before = document.getText();
+    const started = await vscode.commands.executeCommand('switchboard.implementSelection', {
+      instruction: 'document total',
+    });
+    assert.ok(started && typeof started.trace_id === 'string', `no trace id in ${JSON.stringify(started)}`);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    log(`  messages so far: ${JSON.stringify(api.messages().slice(-3))}`);
+    assert.strictEqual(document.getText(), before, 'the edit landed before it was confirmed');
+    await screenshot('confirm-edit');
+    await click('Apply');
+    const finished = await api.finished(started.trace_id, 30000);
+    assert.strictEqual(finished.outcome, 'applied', JSON.stringify(finished));
+    await until('the confirmed edit in the document', () => document.getText().includes('"""Every count kept, added up."""'));
+    await screenshot('result-message');
+    await config.update('edits.confirm', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  await step('an action that cannot run now stays listed, disabled, with its reason', async () => {
+    const config = vscode.workspace.getConfiguration('switchboard');
+    await config.update('budget.per_request_usd', 0.000001, vscode.ConfigurationTarget.Workspace);
+    const range = new vscode.Range(7, 0, 10, 0);
+    // What the server lists (VS Code's executeCodeActionProvider leaves disabled actions out;
+    // its Refactor menu shows them, faded, with the reason).
+    const client = api.client();
+    const c2p = client.code2ProtocolConverter;
+    let listed = [];
+    const disabled = await until('a disabled Implement', async () => {
+      listed = await client.sendRequest('textDocument/codeAction', {
+        textDocument: { uri: c2p.asUri(uri) },
+        range: c2p.asRange(range),
+        context: { diagnostics: [] },
+      });
+      return (listed || []).find((a) => a.title.startsWith('Implement with') && a.disabled);
+    }).catch((err) => {
+      throw new Error(`${err.message}; listed: ${JSON.stringify(listed)}`);
+    });
+    log(`  disabled: ${disabled.title}: ${disabled.disabled.reason}`);
+    assert.match(disabled.disabled.reason, /per_request_usd/);
+    const shown = await vscode.window.showTextDocument(document, vscode.ViewColumn.One);
+    shown.selection = new vscode.Selection(range.start, range.end);
+    await vscode.commands.executeCommand('editor.action.refactor');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await screenshot('disabled-action');
+    await vscode.commands.executeCommand('hideCodeActionWidget');
+    await config.update('budget.per_request_usd', undefined, vscode.ConfigurationTarget.Workspace);
+  });
+
+  await step('Show spend charts the spend per day and per model', async () => {
+    const spend = await api.showSpend();
+    assert.ok(spend, 'no spend');
+    log(`  by model: ${JSON.stringify(spend.byModel)}`);
+    assert.ok(spend.byModel.some((row) => row.key === 'coder' && row.cost_usd > 0), JSON.stringify(spend.byModel));
+    assert.strictEqual(spend.byDay.length, 1, JSON.stringify(spend.byDay));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await screenshot('spend-chart');
   });
 
   await step('Show trace runs `switchboard trace ID` and shows what the job did', async () => {

@@ -38,7 +38,11 @@ die() { printf 'vscode test: %s\n' "$*" >&2; exit 1; }
 
 # This run's artifacts only: a stale screenshot must not pass for a new one.
 mkdir -p "$ARTIFACTS"
-rm -f "$ARTIFACTS/vscode.png" "$ARTIFACTS/vscode-failure.png" "$ARTIFACTS/vscode-timeout.png"
+# The screenshots a passing run leaves (kept as CI artifacts): the workbench after the jobs, a
+# job's progress with Cancel, an edit waiting for Apply, the closing message, a disabled action
+# in the Refactor menu, the spend chart.
+SCREENSHOTS=(vscode progress-with-cancel confirm-edit result-message disabled-action spend-chart)
+for shot in "${SCREENSHOTS[@]}" vscode-failure vscode-timeout; do rm -f "$ARTIFACTS/$shot.png"; done
 rm -rf "$ARTIFACTS/vscode-logs"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/switchboard-vscode.XXXXXX")
@@ -219,6 +223,8 @@ set -e
 [[ -f $WORK/test/extension-tests.log ]] && sed 's/^/  | /' "$WORK/test/extension-tests.log"
 [[ $DRIVE -eq 0 ]] || die "VS Code reported failure (exit $DRIVE)"
 grep -qx PASS "$WORK/test/extension-tests.log" || die "the test module did not report PASS"
-[[ -s $ARTIFACTS/vscode.png ]] || die "no screenshot at $ARTIFACTS/vscode.png"
-echo "screenshot: $ARTIFACTS/vscode.png"
+for shot in "${SCREENSHOTS[@]}"; do
+  [[ -s $ARTIFACTS/$shot.png ]] || die "no screenshot at $ARTIFACTS/$shot.png"
+  echo "screenshot: $ARTIFACTS/$shot.png"
+done
 echo "vsix: $(basename "$VSIX") ($(du -h "$VSIX" | cut -f1))"
