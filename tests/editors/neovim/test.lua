@@ -256,6 +256,23 @@ local function main()
   check(qf.title:find('switchboard', 1, true), 'quickfix title ' .. qf.title)
   check(vim.fn.bufexists(finished.path) == 1, 'the answer ' .. tostring(finished.path) .. ' was not opened')
   step(string.format('explain: quickfix list %q holds lines %s; answer opened', qf.title, table.concat(got, ', ')))
+  -- The answer is a document to read: what was asked of which lines at its top, the cited
+  -- places at its end with absolute paths, which gF opens at the line.
+  local answer_lines = vim.fn.readfile(finished.path)
+  check(answer_lines[1] == '# Explain: inventory.py:16-17', 'the answer starts with ' .. tostring(answer_lines[1]))
+  local answer_buf = vim.fn.bufnr(finished.path)
+  local code_win = vim.api.nvim_get_current_win()
+  vim.cmd('split')
+  vim.api.nvim_win_set_buf(0, answer_buf)
+  local cited = vim.fn.search(vim.fn.escape(file, '/.') .. ':16', 'w')
+  check(cited > 0, 'the answer lists no absolute path ' .. file .. ':16')
+  vim.fn.search(vim.fn.escape(file, '/.'), 'c', cited)
+  vim.cmd('normal! gF')
+  check(vim.api.nvim_buf_get_name(0) == file and vim.fn.line('.') == 16,
+    string.format('gF on the cited place opened %s:%d', vim.api.nvim_buf_get_name(0), vim.fn.line('.')))
+  vim.cmd('close')
+  vim.api.nvim_set_current_win(code_win)
+  step('the answer starts with what was asked; gF on a cited place opens inventory.py at line 16')
 
   -- 4b. A command started as a code action does (workspace/executeCommand, not one of the
   -- plugin's commands) says it started, and :SwitchboardCancel stops it: nothing applied.
