@@ -209,8 +209,8 @@ fn record_context(caller: &Caller, trace_id: &str, path: &str, packet: &Packet) 
     }
 }
 
-/// Runs the job: [`prepare`], the routed call, [`interpret`]. `on_event` hears the call's
-/// events; `cancelled` aborts it.
+/// Runs the job: [`prepare`], then [`answer`] with its reply read in place. `on_event` hears the
+/// call's events; `cancelled` aborts it. `switchboard run` and `switchboard demo` run this.
 ///
 /// # Errors
 /// A [`CallError`] when no model answered (refused, failed, cancelled); a reply that answered
@@ -219,32 +219,115 @@ pub async fn run(
     caller: &Caller,
     input: &JobInput<'_>,
     read_other: &(dyn Fn(&str) -> FileRead + Sync),
-    on_event: impl FnMut(CallEvent<'_>),
-    cancelled: impl Future<Output = ()>,
+    on_event: impl FnMut(CallEvent<'_>) + Send,
+    cancelled: impl Future<Output = ()> + Send + 'static,
 ) -> Result<JobDone, CallError> {
     let Prepared { packet, spec } = prepare(caller, input);
-    let mut on_event = on_event;
-    // Heard by the first call and by the retry, if there is one.
-    let cancelled = cancelled.boxed_local().shared();
-    let answer = caller.call(&spec, &mut on_event, cancelled.clone()).await?;
-    let mut result = interpret(caller, input, &answer.text, read_other);
-    let mut answer = answer;
-    let retry = result
-        .as_ref()
-        .err()
-        .and_then(|failed| retry_spec(caller, &spec, &answer, failed));
-    if let Some(again) = retry
-        && let Some(second) = call_again(caller, &again, &mut on_event, cancelled).await?
-        && let Err(failed) = &result
-    {
-        result = retry_result(caller, input, failed, &second.text, read_other);
-        answer = second.after(answer);
-    }
+    let reader = InPlace {
+        caller,
+        input,
+        read_other,
+    };
+    let (answer, result) = answer(caller, &spec, None, &reader, on_event, cancelled).await?;
     Ok(JobDone {
         answer,
         packet,
         result,
     })
+}
+
+/// A reply read, or why it could not be (a cancel while it was read).
+pub type Read = Result<Result<JobResult, ReplyError>, CallError>;
+
+/// Where a job's reply is read (the CPU-bound second half: [`interpret`], and
+/// [`retry_result`] after a retry). `switchboard run` reads in place ([`InPlace`]); the language
+/// server on a blocking thread, with the job's input rebuilt there from its snapshot, so that
+/// reading a long reply never holds up the threads that answer the editor.
+pub trait ReadReply {
+    /// [`interpret`] of `text`.
+    fn interpret(&self, text: String) -> impl Future<Output = Read> + Send;
+    /// [`retry_result`] of `resent`, for the reply that failed with `failed`.
+    fn retry_result(&self, failed: ReplyError, resent: String)
+    -> impl Future<Output = Read> + Send;
+}
+
+/// Reads a reply where the job runs, from its input.
+pub struct InPlace<'a> {
+    pub caller: &'a Caller,
+    pub input: &'a JobInput<'a>,
+    pub read_other: &'a (dyn Fn(&str) -> FileRead + Sync),
+}
+
+impl ReadReply for InPlace<'_> {
+    fn interpret(&self, text: String) -> impl Future<Output = Read> + Send {
+        std::future::ready(Ok(interpret(
+            self.caller,
+            self.input,
+            &text,
+            self.read_other,
+        )))
+    }
+
+    fn retry_result(
+        &self,
+        failed: ReplyError,
+        resent: String,
+    ) -> impl Future<Output = Read> + Send {
+        std::future::ready(Ok(retry_result(
+            self.caller,
+            self.input,
+            &failed,
+            &resent,
+            self.read_other,
+        )))
+    }
+}
+
+/// The one pipeline after the request is built: the routed call (on `decision` when the caller
+/// already routed, as the language server does when a command arrives), the reply read by
+/// `reader`, and, when it cannot be used as it stands, the one retry [`retry_spec`] allows,
+/// read on top of it. Returns the answer (both calls' cost when there was a retry) and what the
+/// reply gave.
+///
+/// # Errors
+/// A [`CallError`] when no model answered, or on a cancel.
+pub async fn answer(
+    caller: &Caller,
+    spec: &CallSpec,
+    decision: Option<router::Decision>,
+    reader: &impl ReadReply,
+    mut on_event: impl FnMut(CallEvent<'_>) + Send,
+    cancelled: impl Future<Output = ()> + Send + 'static,
+) -> Result<(Answer, Result<JobResult, ReplyError>), CallError> {
+    // Heard by the first call and by the retry, if there is one.
+    let cancelled = cancelled.boxed().shared();
+    let answer = match decision {
+        Some(decision) => {
+            caller
+                .call_decided(spec, decision, &mut on_event, cancelled.clone())
+                .await?
+        }
+        None => caller.call(spec, &mut on_event, cancelled.clone()).await?,
+    };
+    let result = reader.interpret(answer.text.clone()).await?;
+    // `[edits] retry_failed_blocks` and `on_syntax_error = "retry"`: asked once more, read on
+    // top of what the first reply gave.
+    let retry = result
+        .as_ref()
+        .err()
+        .and_then(|failed| retry_spec(caller, spec, &answer, failed));
+    match (retry, result) {
+        (Some(again), Err(failed)) => {
+            match call_again(caller, &again, &mut on_event, cancelled).await? {
+                Some(second) => {
+                    let result = reader.retry_result(failed, second.text.clone()).await?;
+                    Ok((second.after(answer), result))
+                }
+                None => Ok((answer, Err(failed))),
+            }
+        }
+        (_, result) => Ok((answer, result)),
+    }
 }
 
 /// The request that asks the model that wrote `first_answer` once more, when its reply could

@@ -328,8 +328,8 @@ fn coloured(diff: &str, colour: bool) -> String {
 struct Spinner {
     bar: indicatif::ProgressBar,
     role: router::Role,
-    model: std::cell::RefCell<String>,
-    chars: std::cell::Cell<usize>,
+    model: std::sync::Mutex<String>,
+    chars: std::sync::atomic::AtomicUsize,
 }
 
 impl Spinner {
@@ -340,29 +340,36 @@ impl Spinner {
         Spinner {
             bar,
             role,
-            model: std::cell::RefCell::new(String::new()),
-            chars: std::cell::Cell::new(0),
+            model: std::sync::Mutex::new(String::new()),
+            chars: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
     fn heard(&self, event: &tasks::CallEvent<'_>) {
+        use std::sync::atomic::Ordering;
+        let mut model = self
+            .model
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         match event {
             tasks::CallEvent::Routed(decision) => {
                 if let Some(first) = decision.candidates.first() {
-                    *self.model.borrow_mut() = first.alias.clone();
+                    *model = first.alias.clone();
                 }
             }
-            tasks::CallEvent::Text(text) => self.chars.set(self.chars.get() + text.len()),
+            tasks::CallEvent::Text(text) => {
+                self.chars.fetch_add(text.len(), Ordering::Relaxed);
+            }
             tasks::CallEvent::FallingBack { to, .. } => {
-                *self.model.borrow_mut() = format!("{to} (fallback)");
-                self.chars.set(0);
+                *model = format!("{to} (fallback)");
+                self.chars.store(0, Ordering::Relaxed);
             }
         }
         self.bar.set_message(format!(
             "{} with {}: ~{} tokens so far",
             self.role.as_str(),
-            self.model.borrow(),
-            self.chars.get() / 4
+            *model,
+            self.chars.load(Ordering::Relaxed) / 4
         ));
     }
 

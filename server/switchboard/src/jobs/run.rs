@@ -399,52 +399,21 @@ async fn pipeline(
         }
         _ => {}
     };
-    let answer = caller
-        .call_decided(
-            &prepared.spec,
-            decision,
-            &on_event,
-            cancel.clone().cancelled_owned(),
-        )
-        .await?;
-    let text = answer.text.clone();
-    let result = {
-        let caller = caller.clone();
-        on_input(&session, &job, &cancel, move |input, read_other| {
-            tasks::job::interpret(&caller, input, &text, read_other)
-        })
-        .await?
+    let reader = OnBlockingThread {
+        session: session.clone(),
+        job: job.clone(),
+        cancel: cancel.clone(),
+        caller: caller.clone(),
     };
-    // `[edits] retry_failed_blocks`: SEARCH blocks that matched nowhere (or twice) are asked
-    // for once more, and applied on top of the blocks that did match.
-    let retry = result
-        .as_ref()
-        .err()
-        .and_then(|failed| tasks::job::retry_spec(&caller, &prepared.spec, &answer, failed));
-    let (answer, result) = match (retry, result) {
-        (Some(again), Err(failed)) => {
-            let second = tasks::job::call_again(
-                &caller,
-                &again,
-                &on_event,
-                cancel.clone().cancelled_owned(),
-            )
-            .await?;
-            match second {
-                Some(second) => {
-                    let text = second.text.clone();
-                    let caller = caller.clone();
-                    let result = on_input(&session, &job, &cancel, move |input, read_other| {
-                        tasks::job::retry_result(&caller, input, &failed, &text, read_other)
-                    })
-                    .await?;
-                    (second.after(answer), result)
-                }
-                None => (answer, Err(failed)),
-            }
-        }
-        (_, result) => (answer, result),
-    };
+    let (answer, result) = tasks::job::answer(
+        &caller,
+        &prepared.spec,
+        Some(decision),
+        &reader,
+        on_event,
+        cancel.clone().cancelled_owned(),
+    )
+    .await?;
     Ok(Step {
         done: JobDone {
             answer,
@@ -465,6 +434,42 @@ async fn pipeline(
         revision: job.snapshot.revision,
         rope: job.snapshot.rope.clone(),
     })
+}
+
+/// Reads a job's reply on a blocking thread (see [`on_input`]), for [`tasks::job::answer`].
+struct OnBlockingThread {
+    session: Arc<Session>,
+    job: Arc<Job>,
+    cancel: CancellationToken,
+    caller: Arc<tasks::Caller>,
+}
+
+impl tasks::job::ReadReply for OnBlockingThread {
+    fn interpret(&self, text: String) -> impl Future<Output = tasks::job::Read> + Send {
+        let caller = self.caller.clone();
+        let (session, job, cancel) = (self.session.clone(), self.job.clone(), self.cancel.clone());
+        async move {
+            on_input(&session, &job, &cancel, move |input, read_other| {
+                tasks::job::interpret(&caller, input, &text, read_other)
+            })
+            .await
+        }
+    }
+
+    fn retry_result(
+        &self,
+        failed: tasks::reply::ReplyError,
+        resent: String,
+    ) -> impl Future<Output = tasks::job::Read> + Send {
+        let caller = self.caller.clone();
+        let (session, job, cancel) = (self.session.clone(), self.job.clone(), self.cancel.clone());
+        async move {
+            on_input(&session, &job, &cancel, move |input, read_other| {
+                tasks::job::retry_result(&caller, input, &failed, &resent, read_other)
+            })
+            .await
+        }
+    }
 }
 
 /// Runs `f` on the job's input and a reader of the workspace's other files, on a blocking
