@@ -213,6 +213,8 @@ fn loopback(c: &mut Criterion) {
                 while let Some(item) = stream.next().await {
                     match item.unwrap() {
                         StreamEvent::Text(_) => deltas += 1,
+                        // The benchmark's answer is text only.
+                        StreamEvent::ToolCall(call) => panic!("unexpected tool call {call:?}"),
                         StreamEvent::Done(_) => break,
                     }
                 }

@@ -1,5 +1,6 @@
 //! The one HTTP driver behind every wire format: builds the request, sends it with retries,
-//! reads the streamed body with an idle timeout, and hands text deltas and the outcome on.
+//! reads the streamed body with an idle timeout, and hands text deltas, tool calls and the
+//! outcome on.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -8,7 +9,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
 
-use crate::decode::{Finished, StreamDecoder, decoder_for};
+use crate::decode::{Delta, Finished, StreamDecoder, decoder_for};
 use crate::error::{self, CallContext, ProviderError, TimeoutPhase};
 use crate::request::{Outcome, Request, StreamEvent};
 use crate::retry;
@@ -123,9 +124,10 @@ struct Call {
     key: Option<ApiKey>,
     key_resolved: bool,
     attempts: u32,
-    /// Some text has reached the caller: from now on a failure is final, never retried.
+    /// Some text or a tool call has reached the caller: from now on a failure is final, never
+    /// retried.
     passed_on: bool,
-    pending: VecDeque<String>,
+    pending: VecDeque<Delta>,
     state: State,
 }
 
@@ -152,9 +154,9 @@ enum Progress {
 impl Call {
     async fn next(&mut self) -> Option<Result<StreamEvent, ProviderError>> {
         loop {
-            if let Some(text) = self.pending.pop_front() {
+            if let Some(delta) = self.pending.pop_front() {
                 self.passed_on = true;
-                return Some(Ok(StreamEvent::Text(text)));
+                return Some(Ok(StreamEvent::from(delta)));
             }
             match std::mem::replace(&mut self.state, State::Over) {
                 State::Over => return None,

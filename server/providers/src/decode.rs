@@ -1,15 +1,34 @@
-//! The per-wire-format answer decoders behind one trait: body bytes in, text deltas and a final
-//! finish reason and usage out. Pure (no IO), so they are tested and benchmarked on recordings.
+//! The per-wire-format answer decoders behind one trait: body bytes in, text deltas, whole tool
+//! calls and a final finish reason and usage out. Pure (no IO), so they are tested and
+//! benchmarked on recordings.
 
 use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 use crate::error::{self, CallContext, ProviderError};
-use crate::request::FinishReason;
+use crate::request::{FinishReason, StreamEvent};
 use crate::settings::ProviderKind;
 use crate::sse::{LineSplitter, SseDecoder, SseItem};
+use crate::tool::ToolCall;
 use crate::usage::Usage;
 use crate::{anthropic, gemini, ollama, openai};
+
+/// One piece of a decoded answer, in order.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delta {
+    Text(String),
+    /// A tool call, whole: its arguments have all arrived and parsed.
+    ToolCall(ToolCall),
+}
+
+impl From<Delta> for StreamEvent {
+    fn from(d: Delta) -> Self {
+        match d {
+            Delta::Text(t) => StreamEvent::Text(t),
+            Delta::ToolCall(c) => StreamEvent::ToolCall(c),
+        }
+    }
+}
 
 /// How a decoded answer ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -18,14 +37,15 @@ pub struct Finished {
     pub usage: Usage,
 }
 
-/// Turns one response body into text deltas and a [`Finished`].
+/// Turns one response body into [`Delta`]s and a [`Finished`].
 pub trait StreamDecoder: Send + Sync {
-    /// Feeds the next piece of a streamed body, cut anywhere; pushes any text deltas it
-    /// completes onto `out`, in order.
+    /// Feeds the next piece of a streamed body, cut anywhere; pushes any text deltas and tool
+    /// calls it completes onto `out`, in order.
     ///
     /// # Errors
-    /// A provider error reported inside the stream, or malformed JSON.
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError>;
+    /// A provider error reported inside the stream, malformed JSON, or a tool call whose
+    /// arguments are not JSON ([`ProviderError::ToolArguments`]).
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<Delta>) -> Result<(), ProviderError>;
 
     /// Whether the format's terminal event has arrived (`[DONE]`, `message_stop`, `done: true`),
     /// so the rest of the body need not be awaited. Gemini has none: it ends at EOF.
@@ -36,15 +56,14 @@ pub trait StreamDecoder: Send + Sync {
     /// # Errors
     /// [`ProviderError::Truncated`] when the terminal event never came; an error if the body
     /// was a plain JSON error object rather than a stream.
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError>;
+    fn finish(&mut self, out: &mut Vec<Delta>) -> Result<Finished, ProviderError>;
 
     /// A whole non-streamed JSON body (a server that ignored `stream: true`, or an error object
     /// sent with HTTP 200).
     ///
     /// # Errors
     /// The error object it holds, or malformed JSON.
-    fn whole_body(&mut self, body: &[u8], out: &mut Vec<String>)
-    -> Result<Finished, ProviderError>;
+    fn whole_body(&mut self, body: &[u8], out: &mut Vec<Delta>) -> Result<Finished, ProviderError>;
 }
 
 /// The decoder for `cx.kind`'s wire format.
@@ -61,7 +80,8 @@ fn sse(cx: CallContext, events: impl SseEvents + 'static) -> Box<dyn StreamDecod
     Box::new(Framed::new(cx, Sse::new(events)))
 }
 
-/// Decodes a whole body fed in the given pieces: the text, and how it ended.
+/// Decodes a whole body fed in the given pieces: the text (tool calls left out; see
+/// [`decode_events`]), and how it ended.
 ///
 /// # Errors
 /// As [`StreamDecoder::feed`] and [`StreamDecoder::finish`].
@@ -72,13 +92,37 @@ pub fn decode_all<'a>(
     let mut decoder = decoder_for(cx);
     let mut out = Vec::new();
     let mut text = String::new();
+    let mut take = |out: &mut Vec<Delta>| {
+        for d in out.drain(..) {
+            if let Delta::Text(t) = d {
+                text.push_str(&t);
+            }
+        }
+    };
     for piece in pieces {
         decoder.feed(piece, &mut out)?;
-        out.drain(..).for_each(|t| text.push_str(&t));
+        take(&mut out);
     }
     let finished = decoder.finish(&mut out)?;
-    out.drain(..).for_each(|t| text.push_str(&t));
+    take(&mut out);
     Ok((text, finished))
+}
+
+/// Decodes a whole body fed in the given pieces: every [`Delta`] in order, and how it ended.
+///
+/// # Errors
+/// As [`StreamDecoder::feed`] and [`StreamDecoder::finish`].
+pub fn decode_events<'a>(
+    cx: CallContext,
+    pieces: impl IntoIterator<Item = &'a [u8]>,
+) -> Result<(Vec<Delta>, Finished), ProviderError> {
+    let mut decoder = decoder_for(cx);
+    let mut out = Vec::new();
+    for piece in pieces {
+        decoder.feed(piece, &mut out)?;
+    }
+    let finished = decoder.finish(&mut out)?;
+    Ok((out, finished))
 }
 
 /// One SSE wire format's own event handling; [`Sse`] does the SSE splitting, stray lines and
@@ -90,7 +134,7 @@ pub(crate) trait SseEvents: Send + Sync {
         &mut self,
         cx: &CallContext,
         data: &str,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<(), ProviderError>;
 
     /// Whether the terminal event has arrived. Formats without one end at EOF.
@@ -106,7 +150,7 @@ pub(crate) trait SseEvents: Send + Sync {
         &mut self,
         cx: &CallContext,
         body: Value,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<Finished, ProviderError>;
 }
 
@@ -173,7 +217,7 @@ pub(crate) trait Format: Send + Sync {
         &mut self,
         cx: &CallContext,
         item: <Self::Splitter as Splitter>::Item<'_>,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<(), ProviderError>;
 
     /// As [`StreamDecoder::is_complete`].
@@ -187,7 +231,7 @@ pub(crate) trait Format: Send + Sync {
         &mut self,
         cx: &CallContext,
         text: &str,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<Finished, ProviderError>;
 }
 
@@ -209,7 +253,7 @@ impl<F: Format> Framed<F> {
 }
 
 impl<F: Format> StreamDecoder for Framed<F> {
-    fn feed(&mut self, chunk: &[u8], out: &mut Vec<String>) -> Result<(), ProviderError> {
+    fn feed(&mut self, chunk: &[u8], out: &mut Vec<Delta>) -> Result<(), ProviderError> {
         let Framed {
             cx,
             splitter,
@@ -222,7 +266,7 @@ impl<F: Format> StreamDecoder for Framed<F> {
         self.format.is_complete()
     }
 
-    fn finish(&mut self, out: &mut Vec<String>) -> Result<Finished, ProviderError> {
+    fn finish(&mut self, out: &mut Vec<Delta>) -> Result<Finished, ProviderError> {
         let Framed {
             cx,
             splitter,
@@ -236,11 +280,7 @@ impl<F: Format> StreamDecoder for Framed<F> {
         }
     }
 
-    fn whole_body(
-        &mut self,
-        body: &[u8],
-        out: &mut Vec<String>,
-    ) -> Result<Finished, ProviderError> {
+    fn whole_body(&mut self, body: &[u8], out: &mut Vec<Delta>) -> Result<Finished, ProviderError> {
         let text = String::from_utf8_lossy(body);
         self.format.whole_body(&self.cx, &text, out)
     }
@@ -271,7 +311,7 @@ impl<E: SseEvents> Format for Sse<E> {
         &mut self,
         cx: &CallContext,
         item: SseItem<'_>,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<(), ProviderError> {
         match item {
             SseItem::Event { data, .. } => {
@@ -307,7 +347,7 @@ impl<E: SseEvents> Format for Sse<E> {
         &mut self,
         cx: &CallContext,
         text: &str,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<Finished, ProviderError> {
         let v: Value = parse_json(cx, text)?;
         if let Some(e) = whole_body_error(cx, &v) {

@@ -118,6 +118,17 @@ pub enum ProviderError {
     Truncated { provider: String },
     #[error("{provider} sent a malformed stream: {message}")]
     Malformed { provider: String, message: String },
+    /// The model called a tool with arguments that are not JSON (garbled, or cut short by the
+    /// output token limit). Not retried: the same request tends to give the same arguments.
+    #[error(
+        "{provider}: the model called the tool `{tool}` (call {id}) with arguments that are not valid JSON: {message}"
+    )]
+    ToolArguments {
+        provider: String,
+        tool: String,
+        id: String,
+        message: String,
+    },
     #[error("{provider}: {message}")]
     Config { provider: String, message: String },
 }
@@ -206,6 +217,7 @@ impl ProviderError {
             | E::MidStream { message, .. }
             | E::Disconnected { message, .. }
             | E::Malformed { message, .. }
+            | E::ToolArguments { message, .. }
             | E::Config { message, .. } => vec![message],
             E::Timeout { url, .. } => vec![url],
             E::Truncated { .. } => vec![],

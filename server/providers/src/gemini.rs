@@ -1,15 +1,17 @@
 //! Google Gemini `streamGenerateContent?alt=sse`: request body (`contents`, `systemInstruction`,
-//! `generationConfig` with `thinkingConfig`) and the SSE answer decoder.
+//! `generationConfig` with `thinkingConfig`, `tools` with `functionCall` / `functionResponse`
+//! parts) and the SSE answer decoder.
 
 use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::decode::{self, Finished, SseEvents};
+use crate::decode::{self, Delta, Finished, SseEvents};
 use crate::error::{CallContext, ProviderError};
 use crate::request::{Effort, FinishReason, Part, Request, Role};
 use crate::settings::ModelSettings;
+use crate::tool::{self, IdMaker, MADE_UP_ID, ToolCall};
 use crate::usage::Usage;
 
 /// The model id without the `models/` prefix Google's own listings put on it.
@@ -42,22 +44,13 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
     let contents: Vec<Value> = req
         .messages
         .iter()
-        .map(|m| {
+        .enumerate()
+        .map(|(i, m)| {
             let role = match m.role {
                 Role::User => "user",
                 Role::Assistant => "model",
             };
-            let parts: Vec<Value> = m
-                .parts
-                .iter()
-                .map(|p| match p {
-                    Part::Text(t) => json!({"text": t}),
-                    Part::Image {
-                        media_type,
-                        data_base64,
-                    } => json!({"inlineData": {"mimeType": media_type, "data": data_base64}}),
-                })
-                .collect();
+            let parts: Vec<Value> = m.parts.iter().map(|p| part(req, i, p)).collect();
             json!({"role": role, "parts": parts})
         })
         .collect();
@@ -70,7 +63,52 @@ pub(crate) fn body(model: &ModelSettings, req: &Request) -> Value {
     if let Some(system) = &req.system {
         body["systemInstruction"] = json!({"parts": [{"text": system}]});
     }
+    if !req.tools.is_empty() {
+        let declarations: Vec<Value> = req
+            .tools
+            .iter()
+            .map(|t| {
+                json!({"name": t.name, "description": t.description,
+                "parameters": t.parameters})
+            })
+            .collect();
+        body["tools"] = json!([{"functionDeclarations": declarations}]);
+    }
     body
+}
+
+/// Part `p` of message `i`. A call goes back with its thought signature; a result is matched
+/// to its call by the tool's name. Ids go back only where Gemini issued them: the ones the
+/// client made up mean nothing to it.
+fn part(req: &Request, i: usize, p: &Part) -> Value {
+    let issued = |id: &str| !id.starts_with(MADE_UP_ID);
+    match p {
+        Part::Text(t) => json!({"text": t}),
+        Part::Image {
+            media_type,
+            data_base64,
+        } => json!({"inlineData": {"mimeType": media_type, "data": data_base64}}),
+        Part::ToolCall(c) => {
+            let mut call = json!({"name": c.name, "args": c.arguments});
+            if issued(&c.id) {
+                call["id"] = json!(c.id);
+            }
+            let mut part = json!({"functionCall": call});
+            if let Some(sig) = &c.signature {
+                part["thoughtSignature"] = json!(sig);
+            }
+            part
+        }
+        Part::ToolResult(r) => {
+            let key = if r.is_error { "error" } else { "output" };
+            let mut response = json!({"name": req.tool_name(i, &r.id),
+                "response": {key: r.content}});
+            if issued(&r.id) {
+                response["id"] = json!(r.id);
+            }
+            json!({"functionResponse": response})
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -98,11 +136,22 @@ struct Content<'a> {
 }
 
 #[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct WirePart<'a> {
     #[serde(borrow)]
     text: Option<Cow<'a, str>>,
     #[serde(default)]
     thought: bool,
+    /// A call comes whole, in one part.
+    function_call: Option<FunctionCall>,
+    thought_signature: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct FunctionCall {
+    id: Option<String>,
+    name: String,
+    args: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -154,6 +203,9 @@ pub(crate) struct Events {
     usage: Option<WireUsage>,
     finish: Option<String>,
     blocked: Option<String>,
+    /// Gemini ends a turn of calls with `STOP`; having seen one makes it [`FinishReason::ToolUse`].
+    called: bool,
+    ids: IdMaker,
 }
 
 impl Events {
@@ -161,18 +213,30 @@ impl Events {
         &mut self,
         cx: &CallContext,
         chunk: Chunk<'_>,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<(), ProviderError> {
         if let Some(e) = chunk.error {
             return Err(decode::stream_error(cx, &e));
         }
         if let Some(c) = chunk.candidates.into_iter().next() {
             for part in c.content.map(|c| c.parts).unwrap_or_default() {
+                if let Some(f) = part.function_call {
+                    let id = self.ids.id_or_new(f.id);
+                    let arguments = tool::arguments_value(cx, &id, &f.name, f.args)?;
+                    out.push(Delta::ToolCall(ToolCall {
+                        id,
+                        name: f.name,
+                        arguments,
+                        signature: part.thought_signature,
+                    }));
+                    self.called = true;
+                    continue;
+                }
                 if part.thought {
                     continue;
                 }
                 if let Some(t) = part.text.filter(|t| !t.is_empty()) {
-                    out.push(t.into_owned());
+                    out.push(Delta::Text(t.into_owned()));
                 }
             }
             // Older models put STOP on every chunk, so a finish reason does not end the
@@ -197,7 +261,7 @@ impl SseEvents for Events {
         &mut self,
         cx: &CallContext,
         data: &str,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<(), ProviderError> {
         let chunk: Chunk<'_> = decode::parse_json(cx, data)?;
         self.on_chunk(cx, chunk, out)
@@ -205,6 +269,7 @@ impl SseEvents for Events {
 
     fn finished(&self, cx: &CallContext) -> Result<Finished, ProviderError> {
         let finish_reason = match (&self.finish, &self.blocked) {
+            (Some(r), _) if r == "STOP" && self.called => FinishReason::ToolUse,
             (Some(r), _) => finish_reason(r),
             (None, Some(_)) => FinishReason::ContentFilter,
             (None, None) => return Err(decode::truncated(cx)),
@@ -219,7 +284,7 @@ impl SseEvents for Events {
         &mut self,
         cx: &CallContext,
         v: Value,
-        out: &mut Vec<String>,
+        out: &mut Vec<Delta>,
     ) -> Result<Finished, ProviderError> {
         // Without `alt=sse` the endpoint answers a JSON array of chunks; generateContent one.
         let items = match v {

@@ -1,8 +1,10 @@
-//! What a caller asks of a model (system prompt, messages with text and images, limits) and what comes back.
+//! What a caller asks of a model (system prompt, messages with text, images, tool calls and
+//! results, the tools offered, limits) and what comes back.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::tool::{Tool, ToolCall, ToolResult};
 use crate::usage::Usage;
 
 /// One call to a model. Provider-neutral: each client maps it onto its own wire format.
@@ -18,6 +20,9 @@ pub struct Request {
     /// How many leading messages are the same from call to call (besides the system prompt), so
     /// a provider with explicit prompt caching (Anthropic) can mark the end of that prefix.
     pub stable_prefix: usize,
+    /// Tools the model may call; none by default, and then no tool appears on the wire.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tools: Vec<Tool>,
 }
 
 impl Request {
@@ -51,17 +56,52 @@ impl Request {
     }
 
     /// Chat-style messages (OpenAI, Ollama): the system prompt as a leading `system` message,
-    /// then each message as `message` builds it from its role name.
+    /// then each message as `message` builds it from its role name. Tool results come first,
+    /// each as its own `role: "tool"` message built by `result` (given the called tool's name);
+    /// the rest of a message follows, unless nothing is left of it.
     pub(crate) fn chat_messages(
         &self,
         mut message: impl FnMut(&'static str, &Message) -> Value,
+        mut result: impl FnMut(&ToolResult, &str) -> Value,
     ) -> Vec<Value> {
         let mut messages = Vec::with_capacity(self.messages.len() + 1);
         if let Some(system) = &self.system {
             messages.push(json!({"role": "system", "content": system}));
         }
-        messages.extend(self.messages.iter().map(|m| message(m.role.as_str(), m)));
+        for (i, m) in self.messages.iter().enumerate() {
+            let (results, rest): (Vec<&Part>, Vec<&Part>) = m
+                .parts
+                .iter()
+                .partition(|p| matches!(p, Part::ToolResult(_)));
+            for p in results {
+                if let Part::ToolResult(r) = p {
+                    messages.push(result(r, self.tool_name(i, &r.id)));
+                }
+            }
+            if !rest.is_empty() || m.parts.is_empty() {
+                let rest = Message {
+                    role: m.role,
+                    parts: rest.into_iter().cloned().collect(),
+                };
+                messages.push(message(m.role.as_str(), &rest));
+            }
+        }
         messages
+    }
+
+    /// The name of the tool called as `id`, looked up in the calls before message `before`
+    /// (the nearest first): Gemini and Ollama answer a call by the tool's name. An unknown id
+    /// stands for itself.
+    pub(crate) fn tool_name<'a>(&'a self, before: usize, id: &'a str) -> &'a str {
+        self.messages[..before.min(self.messages.len())]
+            .iter()
+            .rev()
+            .flat_map(|m| &m.parts)
+            .find_map(|p| match p {
+                Part::ToolCall(c) if c.id == id => Some(c.name.as_str()),
+                _ => None,
+            })
+            .unwrap_or(id)
     }
 }
 
@@ -104,17 +144,51 @@ impl Message {
         }
     }
 
-    /// The text parts joined with newlines; images are left out.
+    /// The model's turn that called tools: its text (left out when empty), then the calls, as
+    /// they came. It goes back in the next request, before the results.
+    pub fn assistant_with_calls(
+        text: impl Into<String>,
+        calls: impl IntoIterator<Item = ToolCall>,
+    ) -> Self {
+        let text = text.into();
+        let mut parts: Vec<Part> = Vec::new();
+        if !text.is_empty() {
+            parts.push(Part::Text(text));
+        }
+        parts.extend(calls.into_iter().map(Part::ToolCall));
+        Message {
+            role: Role::Assistant,
+            parts,
+        }
+    }
+
+    /// The user's turn carrying the results of the calls the model made.
+    pub fn tool_results(results: impl IntoIterator<Item = ToolResult>) -> Self {
+        Message {
+            role: Role::User,
+            parts: results.into_iter().map(Part::ToolResult).collect(),
+        }
+    }
+
+    /// The text parts joined with newlines; images, tool calls and results are left out.
     pub fn text(&self) -> String {
         let texts: Vec<&str> = self
             .parts
             .iter()
             .filter_map(|p| match p {
                 Part::Text(t) => Some(t.as_str()),
-                Part::Image { .. } => None,
+                Part::Image { .. } | Part::ToolCall(_) | Part::ToolResult(_) => None,
             })
             .collect();
         texts.join("\n")
+    }
+
+    /// The tool calls in this message, in order.
+    pub fn calls(&self) -> impl Iterator<Item = &ToolCall> {
+        self.parts.iter().filter_map(|p| match p {
+            Part::ToolCall(c) => Some(c),
+            _ => None,
+        })
     }
 }
 
@@ -126,6 +200,10 @@ pub enum Part {
         media_type: String,
         data_base64: String,
     },
+    /// A call the model made (in an assistant message), sent back as it came.
+    ToolCall(ToolCall),
+    /// The result of a call (in a user message).
+    ToolResult(ToolResult),
 }
 
 /// How hard a model should think before answering, mapped to each provider's own control.
@@ -167,7 +245,8 @@ pub enum FinishReason {
     Length,
     /// It produced one of the request's stop sequences.
     StopSequence,
-    /// It wants to call a tool (switchboard sends no tools, but a proxy may add some).
+    /// It called tools ([`StreamEvent::ToolCall`]) and waits for their results. Gemini and
+    /// Ollama say `STOP`/`stop` here; their clients report `ToolUse` when calls were made.
     ToolUse,
     /// The provider's safety filter stopped it.
     ContentFilter,
@@ -180,6 +259,8 @@ pub enum FinishReason {
 pub enum StreamEvent {
     /// A piece of the answer's text, in order.
     Text(String),
+    /// A tool call, once its arguments are whole (it may come before, after or between text).
+    ToolCall(ToolCall),
     /// The last item: the answer is complete.
     Done(Outcome),
 }

@@ -35,6 +35,7 @@ fn rich_request() -> Request {
         temperature: Some(0.2),
         stop: vec!["END".into()],
         stable_prefix: 1,
+        tools: Vec::new(),
     }
 }
 

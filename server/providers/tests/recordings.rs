@@ -34,24 +34,6 @@ fn seed(name: &str) -> u64 {
     })
 }
 
-/// `n` distinct random cut offsets strictly inside `len`.
-fn random_cuts(rng: &mut StdRng, len: usize, n: usize) -> Vec<usize> {
-    let mut cuts: Vec<usize> = (0..n).map(|_| rng.random_range(1..len)).collect();
-    cuts.sort_unstable();
-    cuts.dedup();
-    cuts
-}
-
-fn pieces<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    for &c in cuts.iter().chain(std::iter::once(&bytes.len())) {
-        out.push(&bytes[start..c]);
-        start = c;
-    }
-    out
-}
-
 async fn replay_run(
     kind: ProviderKind,
     file: &str,

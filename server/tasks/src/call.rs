@@ -432,6 +432,8 @@ impl Caller {
                     text.push_str(&delta);
                 }
                 Some(Ok(StreamEvent::Done(outcome))) => break Ok(outcome),
+                // This call offers no tools, so no call can come; one from a proxy is ignored.
+                Some(Ok(StreamEvent::ToolCall(_))) => {}
                 Some(Err(error)) => break Err(error),
                 None => {
                     break Err(ProviderError::Truncated {
@@ -609,6 +611,7 @@ pub fn error_kind(error: &ProviderError) -> &'static str {
         ProviderError::Truncated { .. } => "truncated",
         ProviderError::Malformed { .. } => "malformed",
         ProviderError::Config { .. } => "config",
+        ProviderError::ToolArguments { .. } => "tool_arguments",
         _ => "other",
     }
 }

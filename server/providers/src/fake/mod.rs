@@ -1,5 +1,6 @@
 //! A local fake provider speaking all five wire formats on their real paths, scripted by a
-//! TOML [`Scenario`], logging every request; for tests, the demo and trying a config offline.
+//! TOML [`Scenario`] (text, tool calls, faults, recordings), logging every request; for tests,
+//! the demo and trying a config offline.
 //!
 //! Paths: `/v1/messages` (Anthropic), `…/chat/completions` (OpenAI and OpenAI-compatible, under
 //! any base URL prefix), `/v1beta/models/{model}:streamGenerateContent` (Gemini), `/api/chat`
@@ -16,7 +17,7 @@ mod scenario;
 mod server;
 
 pub use log::RecordedRequest;
-pub use scenario::{Auth, FakeUsage, Fault, Format, Pacing, Reply, Scenario};
+pub use scenario::{Auth, FakeToolCall, FakeUsage, Fault, Format, Pacing, Reply, Scenario};
 
 use crate::settings::ProviderKind;
 

@@ -1,12 +1,12 @@
-//! The fake provider's answers in each wire format: streamed pieces for a scripted reply
-//! (with its fault spliced in) and each service's own error bodies.
+//! The fake provider's answers in each wire format: streamed pieces for a scripted reply (its
+//! text, then its tool calls, with its fault spliced in) and each service's own error bodies.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::scenario::{Fault, Format};
+use super::scenario::{FakeToolCall, Fault, Format};
 
 /// One write of the answer body, after a pause. `None` cuts the connection.
 #[derive(Debug, Clone)]
@@ -29,6 +29,7 @@ pub(crate) struct Plan<'a> {
     pub format: Format,
     pub model: &'a str,
     pub text: &'a str,
+    pub tool_calls: &'a [FakeToolCall],
     pub thinking: Option<&'a str>,
     pub chunk_chars: usize,
     pub delay: Duration,
@@ -78,7 +79,17 @@ fn ndjson(data: &Value) -> Bytes {
     Bytes::from(format!("{data}\n"))
 }
 
-/// The pieces of a streamed answer: before the text, the text, and after it.
+/// One event cut into pieces of `n` characters, for the wires (Gemini, Ollama) that send a
+/// tool call whole: the client must put it back together across reads.
+fn cut(event: &Bytes, n: usize) -> Vec<Bytes> {
+    chunks(&String::from_utf8_lossy(event), n)
+        .into_iter()
+        .map(|piece| Bytes::from(piece.to_string()))
+        .collect()
+}
+
+/// The pieces of a streamed answer: before the text, the text (then the tool calls), and
+/// after it. Only the middle is paced, and a fault lands in it.
 struct Parts {
     head: Vec<Bytes>,
     text: Vec<Bytes>,
@@ -182,13 +193,18 @@ fn anthropic(plan: &Plan<'_>) -> Parts {
         ));
         index += 1;
     }
-    head.push(sse(
-        Some("content_block_start"),
-        &json!({"type": "content_block_start",
-        "index": index, "content_block": {"type": "text", "text": ""}}),
-    ));
+    // A turn of calls alone has no text block, as the service sends it.
+    let calls = plan.tool_calls;
+    let with_text = !plan.text.is_empty() || calls.is_empty();
+    if with_text {
+        head.push(sse(
+            Some("content_block_start"),
+            &json!({"type": "content_block_start",
+            "index": index, "content_block": {"type": "text", "text": ""}}),
+        ));
+    }
     head.push(sse(Some("ping"), &json!({"type": "ping"})));
-    let text = chunks(plan.text, plan.chunk_chars)
+    let mut text: Vec<Bytes> = chunks(plan.text, plan.chunk_chars)
         .into_iter()
         .map(|t| {
             sse(
@@ -198,16 +214,45 @@ fn anthropic(plan: &Plan<'_>) -> Parts {
             )
         })
         .collect();
-    let stop = if plan.length {
-        "max_tokens"
-    } else {
-        "end_turn"
-    };
-    let tail = vec![
+    let block_stop = |index: usize| {
         sse(
             Some("content_block_stop"),
             &json!({"type": "content_block_stop", "index": index}),
-        ),
+        )
+    };
+    let mut tail = Vec::new();
+    if calls.is_empty() {
+        tail.push(block_stop(index));
+    } else if with_text {
+        text.push(block_stop(index));
+        index += 1;
+    }
+    for (n, call) in calls.iter().enumerate() {
+        let id = call
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("toolu_fake_{}", n + 1));
+        text.push(sse(
+            Some("content_block_start"),
+            &json!({"type": "content_block_start", "index": index, "content_block": {
+                "type": "tool_use", "id": id, "name": call.name, "input": {}}}),
+        ));
+        for piece in chunks(&call.arguments.to_string(), plan.chunk_chars) {
+            text.push(sse(
+                Some("content_block_delta"),
+                &json!({"type": "content_block_delta", "index": index,
+                "delta": {"type": "input_json_delta", "partial_json": piece}}),
+            ));
+        }
+        text.push(block_stop(index));
+        index += 1;
+    }
+    let stop = match (plan.length, calls.is_empty()) {
+        (true, _) => "max_tokens",
+        (false, false) => "tool_use",
+        (false, true) => "end_turn",
+    };
+    tail.extend([
         sse(
             Some("message_delta"),
             &json!({"type": "message_delta",
@@ -215,7 +260,7 @@ fn anthropic(plan: &Plan<'_>) -> Parts {
             "usage": {"output_tokens": c.output}}),
         ),
         sse(Some("message_stop"), &json!({"type": "message_stop"})),
-    ];
+    ]);
     Parts { head, text, tail }
 }
 
@@ -234,20 +279,40 @@ fn openai(plan: &Plan<'_>) -> Parts {
         "delta": {"role": "assistant", "content": ""}, "finish_reason": null}]),
         ),
     )];
-    let text = chunks(plan.text, plan.chunk_chars)
+    let delta = |delta: Value| {
+        sse(
+            None,
+            &openai_chunk(
+                plan.model,
+                json!([{"index": 0, "delta": delta, "finish_reason": null}]),
+            ),
+        )
+    };
+    let mut text: Vec<Bytes> = chunks(plan.text, plan.chunk_chars)
         .into_iter()
-        .map(|t| {
-            sse(
-                None,
-                &openai_chunk(
-                    plan.model,
-                    json!([{"index": 0,
-            "delta": {"content": t}, "finish_reason": null}]),
-                ),
-            )
-        })
+        .map(|t| delta(json!({"content": t})))
         .collect();
-    let reason = if plan.length { "length" } else { "stop" };
+    // Each call: its name and id first, then its arguments' JSON text in pieces.
+    for (k, call) in plan.tool_calls.iter().enumerate() {
+        let id = call
+            .id
+            .clone()
+            .unwrap_or_else(|| format!("call_fake_{}", k + 1));
+        text.push(delta(
+            json!({"tool_calls": [{"index": k, "id": id, "type": "function",
+            "function": {"name": call.name, "arguments": ""}}]}),
+        ));
+        for piece in chunks(&call.arguments.to_string(), plan.chunk_chars) {
+            text.push(delta(
+                json!({"tool_calls": [{"index": k, "function": {"arguments": piece}}]}),
+            ));
+        }
+    }
+    let reason = match (plan.length, plan.tool_calls.is_empty()) {
+        (true, _) => "length",
+        (false, false) => "tool_calls",
+        (false, true) => "stop",
+    };
     let mut tail = vec![sse(
         None,
         &openai_chunk(
@@ -287,10 +352,23 @@ fn gemini(plan: &Plan<'_>) -> Parts {
         .into_iter()
         .map(|t| chunk(json!([{"text": t, "thought": true}]), None))
         .collect();
-    let text = chunks(plan.text, plan.chunk_chars)
+    let mut text: Vec<Bytes> = chunks(plan.text, plan.chunk_chars)
         .into_iter()
         .map(|t| chunk(json!([{"text": t}]), None))
         .collect();
+    // Gemini sends each call whole (and, with thinking on, signed); the bytes go out in pieces.
+    for (n, call) in plan.tool_calls.iter().enumerate() {
+        let mut function_call = json!({"name": call.name, "args": call.arguments});
+        if let Some(id) = &call.id {
+            function_call["id"] = json!(id);
+        }
+        let mut part = json!({"functionCall": function_call});
+        if plan.thinking.is_some() {
+            part["thoughtSignature"] = json!(format!("ZmFrZS1zaWduYXR1cmU{}", n + 1));
+        }
+        text.extend(cut(&chunk(json!([part]), None), plan.chunk_chars));
+    }
+    // A turn of calls ends with STOP too.
     let reason = if plan.length { "MAX_TOKENS" } else { "STOP" };
     let last = json!({"candidates": [{"content": {"parts": [{"text": ""}], "role": "model"},
         "finishReason": reason, "index": 0}],
@@ -325,10 +403,25 @@ fn ollama(plan: &Plan<'_>) -> Parts {
         .into_iter()
         .map(|t| line("", Some(t)))
         .collect();
-    let text = chunks(plan.text, plan.chunk_chars)
+    let mut text: Vec<Bytes> = chunks(plan.text, plan.chunk_chars)
         .into_iter()
         .map(|t| line(t, None))
         .collect();
+    // Ollama sends each call whole, its arguments an object; the bytes go out in pieces.
+    for (n, call) in plan.tool_calls.iter().enumerate() {
+        let mut wire = json!({"function": {"index": n, "name": call.name,
+            "arguments": call.arguments}});
+        if let Some(id) = &call.id {
+            wire["id"] = json!(id);
+        }
+        let event = ndjson(
+            &json!({"model": plan.model, "created_at": "2025-01-01T00:00:00Z",
+            "message": {"role": "assistant", "content": "", "tool_calls": [wire]},
+            "done": false}),
+        );
+        text.extend(cut(&event, plan.chunk_chars));
+    }
+    // A turn of calls ends with `stop` too.
     let reason = if plan.length { "length" } else { "stop" };
     let last = ndjson(
         &json!({"model": plan.model, "created_at": "2025-01-01T00:00:00Z",
@@ -447,5 +540,58 @@ mod tests {
     fn chunks_split_on_characters_not_bytes() {
         assert_eq!(chunks("héllo👍!", 2), vec!["hé", "ll", "o👍", "!"]);
         assert!(chunks("", 3).is_empty());
+    }
+
+    /// Each format's answer to a reply with one call, as the pieces it writes.
+    fn pieces_of_a_call(format: Format) -> Vec<String> {
+        let calls = [FakeToolCall {
+            id: None,
+            name: "grep".into(),
+            arguments: json!({"pattern": "retry loop"}),
+        }];
+        let plan = Plan {
+            format,
+            model: "m",
+            text: "",
+            tool_calls: &calls,
+            thinking: None,
+            chunk_chars: 5,
+            delay: Duration::from_millis(1),
+            length: false,
+            counts: Counts::default(),
+            include_usage: false,
+            fault: None,
+        };
+        render(&plan)
+            .into_iter()
+            .map(|p| String::from_utf8_lossy(&p.bytes.unwrap_or_default()).into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn a_call_is_written_in_pieces_in_every_format() {
+        let args = "{\"pattern\":\"retry loop\"}";
+        for format in [
+            Format::Anthropic,
+            Format::OpenAi,
+            Format::Gemini,
+            Format::Ollama,
+        ] {
+            let pieces = pieces_of_a_call(format);
+            // No single write holds the whole arguments text...
+            assert!(
+                !pieces.iter().any(|p| p.contains("retry loop")),
+                "{format:?}: {pieces:?}"
+            );
+            // ...and the writes together hold it (as JSON text, or as a JSON object).
+            let whole = pieces.concat();
+            let carried = match format {
+                Format::Anthropic | Format::OpenAi => chunks(args, 5)
+                    .iter()
+                    .all(|c| whole.contains(&c.replace('"', "\\\""))),
+                Format::Gemini | Format::Ollama => whole.contains(args),
+            };
+            assert!(carried, "{format:?}: {whole}");
+        }
     }
 }

@@ -1,5 +1,5 @@
-//! The fake provider's script: which reply (text, pacing, status, fault or recording) answers
-//! which request, read from TOML.
+//! The fake provider's script: which reply (text, tool calls, pacing, status, fault or
+//! recording) answers which request, read from TOML.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -115,6 +115,23 @@ pub struct FakeUsage {
     pub thinking: Option<u64>,
 }
 
+/// A tool call a reply makes, e.g. `{ name = "grep", arguments = { pattern = "retry" } }`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FakeToolCall {
+    /// Unset: `toolu_fake_N` (Anthropic), `call_fake_N` (OpenAI); Gemini and Ollama send none,
+    /// as their services often do.
+    pub id: Option<String>,
+    pub name: String,
+    /// The arguments object (default `{}`).
+    #[serde(default = "empty_object")]
+    pub arguments: serde_json::Value,
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::Value::Object(serde_json::Map::new())
+}
+
 /// One scripted reply.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -122,15 +139,23 @@ pub struct Reply {
     // --- which requests it answers ---
     /// The wire model id.
     pub model: Option<String>,
-    /// A substring of the last user message.
+    /// A substring of the last user message with text (a turn of tool results alone is not
+    /// one: it answers the model, not the user).
     pub contains: Option<String>,
     pub format: Option<Format>,
+    /// `true`: only requests that end with tool results; `false`: only those that do not.
+    /// Unset: either. How a script answers the first turn with calls and the next with text.
+    pub after_tools: Option<bool>,
 
     // --- the answer ---
+    /// With `tool_calls` and no `text`, the answer has no text.
     pub text: Option<String>,
+    /// Calls made after the text, their arguments streamed in pieces of `chunk_chars`.
+    #[serde(default)]
+    pub tool_calls: Vec<FakeToolCall>,
     /// Thinking sent before the text in the format's own way (not part of the answer).
     pub thinking: Option<String>,
-    /// `stop` (default) or `length`.
+    /// `stop` (default; the format's tool-use reason when there are `tool_calls`) or `length`.
     pub finish: Option<String>,
     pub usage: Option<FakeUsage>,
     /// As in [`Pacing`]; unset takes the scenario's `[defaults]`.
@@ -144,7 +169,7 @@ pub struct Reply {
     #[serde(default)]
     pub headers: BTreeMap<String, String>,
     pub fault: Option<Fault>,
-    /// Text chunks sent before the fault (default 1).
+    /// Chunks (of text, then of tool calls) sent before the fault (default 1).
     pub fault_after: Option<usize>,
     pub stall_ms: Option<u64>,
     /// Status and fault apply to the first N requests this reply answers only; later ones
@@ -207,16 +232,19 @@ impl Scenario {
     }
 
     /// The first reply matching, its index, and whether its status and fault apply this time.
+    /// `after_tools`: the request ends with tool results.
     pub(crate) fn pick(
         &self,
         format: Format,
         model: &str,
         last_user: &str,
+        after_tools: bool,
     ) -> Option<(usize, &Reply, bool)> {
         let (i, reply) = self.replies.iter().enumerate().find(|(_, r)| {
             r.model.as_deref().is_none_or(|m| m == model || m == "*")
                 && r.contains.as_deref().is_none_or(|c| last_user.contains(c))
                 && r.format.is_none_or(|f| f == format)
+                && r.after_tools.is_none_or(|a| a == after_tools)
         })?;
         let seen = self
             .hits
@@ -300,14 +328,51 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         };
-        let first = s.pick(Format::OpenAi, "m1", "please retry this");
+        let first = s.pick(Format::OpenAi, "m1", "please retry this", false);
         assert!(matches!(first, Some((0, _, true))));
-        let second = s.pick(Format::OpenAi, "m1", "please retry this");
+        let second = s.pick(Format::OpenAi, "m1", "please retry this", false);
         assert!(matches!(second, Some((0, _, false))));
         assert!(matches!(
-            s.pick(Format::OpenAi, "m2", "retry"),
+            s.pick(Format::OpenAi, "m2", "retry", false),
             Some((1, _, true))
         ));
+    }
+
+    #[test]
+    fn tool_calls_and_after_tools_script_an_agent_turn() {
+        let s = Scenario::from_toml_str(
+            r#"
+            [[reply]]
+            after_tools = true
+            text = "found it"
+            [[reply]]
+            tool_calls = [{ name = "grep", arguments = { pattern = "retry", max = 3 } }, { name = "ls" }]
+            "#,
+        );
+        let s = match s {
+            Ok(s) => s,
+            Err(e) => panic!("{e}"),
+        };
+        let first = s.pick(Format::Gemini, "m", "q", false);
+        let calls = match first {
+            Some((1, reply, _)) => &reply.tool_calls,
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(calls[0].name, "grep");
+        assert_eq!(
+            calls[0].arguments,
+            serde_json::json!({"pattern": "retry", "max": 3})
+        );
+        assert_eq!(
+            (calls[1].name.as_str(), &calls[1].arguments),
+            ("ls", &empty_object())
+        );
+        assert!(matches!(
+            s.pick(Format::Gemini, "m", "q", true),
+            Some((0, _, _))
+        ));
+        let typo = Scenario::from_toml_str("[[reply]]\ntool_calls = [{ nmae = \"grep\" }]\n");
+        assert!(matches!(typo, Err(FakeError::Scenario(_))));
     }
 
     #[test]

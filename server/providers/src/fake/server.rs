@@ -37,16 +37,40 @@ fn route(path: &str) -> Option<(Format, Option<String>)> {
     Some((Format::Gemini, Some(model.to_string())))
 }
 
-/// The text of the last user message, in the format's own message shape.
-fn last_user_text(format: Format, body: &Value) -> String {
+/// The messages of a request, in the format's own shape.
+fn messages(format: Format, body: &Value) -> &[Value] {
     let list = match format {
         Format::Gemini => body.get("contents"),
         _ => body.get("messages"),
     };
-    let Some(last) = list.and_then(Value::as_array).and_then(|ms| {
-        ms.iter()
-            .rev()
-            .find(|m| m.get("role").and_then(Value::as_str) == Some("user"))
+    list.and_then(Value::as_array).map_or(&[], Vec::as_slice)
+}
+
+/// Whether a message carries tool results: a `role: "tool"` message (OpenAI, Ollama), or a
+/// user turn with `tool_result` blocks (Anthropic) or `functionResponse` parts (Gemini).
+fn has_tool_results(format: Format, message: &Value) -> bool {
+    let any_part = |key: &str, is: &dyn Fn(&Value) -> bool| {
+        message
+            .get(key)
+            .and_then(Value::as_array)
+            .is_some_and(|ps| ps.iter().any(is))
+    };
+    match format {
+        Format::Anthropic => any_part("content", &|b| {
+            b.get("type").and_then(Value::as_str) == Some("tool_result")
+        }),
+        Format::Gemini => any_part("parts", &|p| p.get("functionResponse").is_some()),
+        Format::OpenAi | Format::Ollama => {
+            message.get("role").and_then(Value::as_str) == Some("tool")
+        }
+    }
+}
+
+/// The text of the last user message with text, in the format's own message shape: a turn of
+/// tool results alone is skipped.
+fn last_user_text(format: Format, body: &Value) -> String {
+    let Some(last) = messages(format, body).iter().rev().find(|m| {
+        m.get("role").and_then(Value::as_str) == Some("user") && !has_tool_results(format, m)
     }) else {
         return String::new();
     };
@@ -225,7 +249,10 @@ pub(crate) async fn handle(
     }
 
     let last_user = last_user_text(format, &body_value);
-    let picked = scenario.pick(format, &model, &last_user);
+    let after_tools = messages(format, &body_value)
+        .last()
+        .is_some_and(|m| has_tool_results(format, m));
+    let picked = scenario.pick(format, &model, &last_user, after_tools);
     let fallback = Reply::default();
     let (reply, faulty) = match picked {
         Some((i, reply, faulty)) => {
@@ -269,10 +296,16 @@ pub(crate) async fn handle(
         return replay(guard, reply, bytes, format, delay);
     }
 
-    let text = reply
-        .text
-        .clone()
-        .unwrap_or_else(|| default_text(format, &model, &body_value, &last_user));
+    let text = match (&reply.text, reply.tool_calls.is_empty()) {
+        (Some(t), _) => t.clone(),
+        (None, false) => String::new(),
+        (None, true) => default_text(format, &model, &body_value, &last_user),
+    };
+    let call_chars: usize = reply
+        .tool_calls
+        .iter()
+        .map(|c| c.name.len() + c.arguments.to_string().len())
+        .sum();
     let thinking = reply.thinking.as_deref();
     let usage = reply.usage.unwrap_or_default();
     let thinking_tokens = usage
@@ -281,9 +314,9 @@ pub(crate) async fn handle(
     let input = usage.input.unwrap_or_else(|| estimate_tokens(body.len()));
     let counts = Counts {
         input: input.max(usage.cached_input + usage.cache_write),
-        output: usage
-            .output
-            .unwrap_or_else(|| estimate_tokens(text.chars().count()) + thinking_tokens),
+        output: usage.output.unwrap_or_else(|| {
+            estimate_tokens(text.chars().count() + call_chars) + thinking_tokens
+        }),
         cached_input: usage.cached_input,
         cache_write: usage.cache_write,
         thinking: thinking_tokens,
@@ -292,6 +325,7 @@ pub(crate) async fn handle(
         format,
         model: &model,
         text: &text,
+        tool_calls: &reply.tool_calls,
         thinking,
         chunk_chars: reply.chunk_chars(&scenario.defaults),
         delay,

@@ -14,7 +14,7 @@ use futures::StreamExt;
 use providers::fake::{FakeProvider, RecordedRequest, Scenario};
 use providers::{
     ApiKeySource, Backoff, ModelSettings, ProviderError, ProviderKind, ProviderSettings, Request,
-    StreamEvent, client_for,
+    StreamEvent, ToolCall, client_for,
 };
 
 /// The key every test client sends (through a key command, since tests cannot set env vars).
@@ -74,11 +74,14 @@ pub fn model(name: &str) -> ModelSettings {
     ModelSettings::new(name)
 }
 
-/// What a call produced: the text passed on before the end, and the end.
+/// What a call produced: the text and tool calls passed on before the end, and the end.
 #[derive(Debug)]
 pub struct Run {
     pub text: String,
     pub deltas: usize,
+    pub tool_calls: Vec<ToolCall>,
+    /// Every event but the last, in order (text deltas and tool calls interleaved).
+    pub events: Vec<StreamEvent>,
     pub result: Result<providers::Outcome, ProviderError>,
 }
 
@@ -87,29 +90,37 @@ pub async fn run(settings: &ProviderSettings, model: &ModelSettings, request: &R
     let mut stream = client.stream(model, request);
     let mut text = String::new();
     let mut deltas = 0;
+    let mut tool_calls = Vec::new();
+    let mut events = Vec::new();
     while let Some(item) = stream.next().await {
-        match item {
+        let result = match item {
             Ok(StreamEvent::Text(t)) => {
                 deltas += 1;
                 text.push_str(&t);
+                events.push(StreamEvent::Text(t));
+                continue;
+            }
+            Ok(StreamEvent::ToolCall(call)) => {
+                tool_calls.push(call.clone());
+                events.push(StreamEvent::ToolCall(call));
+                continue;
             }
             Ok(StreamEvent::Done(outcome)) => {
                 assert!(stream.next().await.is_none(), "nothing after Done");
-                return Run {
-                    text,
-                    deltas,
-                    result: Ok(outcome),
-                };
+                Ok(outcome)
             }
             Err(e) => {
                 assert!(stream.next().await.is_none(), "nothing after an error");
-                return Run {
-                    text,
-                    deltas,
-                    result: Err(e),
-                };
+                Err(e)
             }
-        }
+        };
+        return Run {
+            text,
+            deltas,
+            tool_calls,
+            events,
+            result,
+        };
     }
     panic!("stream ended without Done or an error");
 }
@@ -136,4 +147,25 @@ pub async fn settled(fake: &FakeProvider, count: usize) -> Vec<RecordedRequest> 
         rs.len() >= count && rs.iter().all(|r| r.ended_ms.is_some())
     })
     .await
+}
+
+/// `n` random cut offsets strictly inside `len`, sorted and distinct: where a stream is split
+/// into network reads in the tests that replay recordings.
+pub fn random_cuts(rng: &mut rand::rngs::StdRng, len: usize, n: usize) -> Vec<usize> {
+    use rand::RngExt;
+    let mut cuts: Vec<usize> = (0..n).map(|_| rng.random_range(1..len)).collect();
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts
+}
+
+/// `bytes` split at `cuts`.
+pub fn pieces<'a>(bytes: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&bytes.len())) {
+        out.push(&bytes[start..c]);
+        start = c;
+    }
+    out
 }
