@@ -112,6 +112,8 @@ pub enum CallEvent<'a> {
 #[derive(Debug, Clone)]
 pub struct Answer {
     pub text: String,
+    /// The tools the model asked to run (a request that offered tools), in order.
+    pub tool_calls: Vec<providers::ToolCall>,
     /// The alias of the model that answered.
     pub alias: String,
     pub provider: String,
@@ -412,6 +414,7 @@ impl Caller {
         };
         let mut stream = client.provider.stream(&client.settings, request);
         let mut text = String::new();
+        let mut tool_calls = Vec::new();
         let result = loop {
             let next = match futures::future::select(stream.next(), cancelled.as_mut()).await {
                 Either::Left((next, _)) => next,
@@ -432,8 +435,8 @@ impl Caller {
                     text.push_str(&delta);
                 }
                 Some(Ok(StreamEvent::Done(outcome))) => break Ok(outcome),
-                // This call offers no tools, so no call can come; one from a proxy is ignored.
-                Some(Ok(StreamEvent::ToolCall(_))) => {}
+                // Asked of requests that offer tools (the search agent); gathered for it.
+                Some(Ok(StreamEvent::ToolCall(call))) => tool_calls.push(call),
                 Some(Err(error)) => break Err(error),
                 None => {
                     break Err(ProviderError::Truncated {
@@ -506,6 +509,7 @@ impl Caller {
         }
         Ok(result.map(|outcome| Answer {
             text,
+            tool_calls,
             alias: candidate.alias.clone(),
             provider: candidate.provider.clone(),
             attempts: outcome.attempts,

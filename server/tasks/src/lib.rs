@@ -3,6 +3,7 @@
 //! The context packet (with secrets masked), the prompts, reply parsing, and the job that runs
 //! them in order, for the language server, `switchboard run` and `switchboard demo` alike.
 
+pub mod agent;
 pub mod call;
 pub mod context;
 pub mod job;

@@ -146,6 +146,9 @@ pub struct Reply {
     /// `true`: only requests that end with tool results; `false`: only those that do not.
     /// Unset: either. How a script answers the first turn with calls and the next with text.
     pub after_tools: Option<bool>,
+    /// A substring of the request's last message, as its JSON, when that message holds tool
+    /// results: which tool answered, and with what, decides a script's next step.
+    pub results_contain: Option<String>,
 
     // --- the answer ---
     /// With `tool_calls` and no `text`, the answer has no text.
@@ -232,19 +235,24 @@ impl Scenario {
     }
 
     /// The first reply matching, its index, and whether its status and fault apply this time.
-    /// `after_tools`: the request ends with tool results.
+    /// `results`: the request's last message as JSON when it holds tool results (the request
+    /// ends with tool results), else `None`.
     pub(crate) fn pick(
         &self,
         format: Format,
         model: &str,
         last_user: &str,
-        after_tools: bool,
+        results: Option<&str>,
     ) -> Option<(usize, &Reply, bool)> {
+        let after_tools = results.is_some();
         let (i, reply) = self.replies.iter().enumerate().find(|(_, r)| {
             r.model.as_deref().is_none_or(|m| m == model || m == "*")
                 && r.contains.as_deref().is_none_or(|c| last_user.contains(c))
                 && r.format.is_none_or(|f| f == format)
                 && r.after_tools.is_none_or(|a| a == after_tools)
+                && r.results_contain
+                    .as_deref()
+                    .is_none_or(|c| results.is_some_and(|r| r.contains(c)))
         })?;
         let seen = self
             .hits
@@ -328,12 +336,12 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         };
-        let first = s.pick(Format::OpenAi, "m1", "please retry this", false);
+        let first = s.pick(Format::OpenAi, "m1", "please retry this", None);
         assert!(matches!(first, Some((0, _, true))));
-        let second = s.pick(Format::OpenAi, "m1", "please retry this", false);
+        let second = s.pick(Format::OpenAi, "m1", "please retry this", None);
         assert!(matches!(second, Some((0, _, false))));
         assert!(matches!(
-            s.pick(Format::OpenAi, "m2", "retry", false),
+            s.pick(Format::OpenAi, "m2", "retry", None),
             Some((1, _, true))
         ));
     }
@@ -353,7 +361,7 @@ mod tests {
             Ok(s) => s,
             Err(e) => panic!("{e}"),
         };
-        let first = s.pick(Format::Gemini, "m", "q", false);
+        let first = s.pick(Format::Gemini, "m", "q", None);
         let calls = match first {
             Some((1, reply, _)) => &reply.tool_calls,
             other => panic!("{other:?}"),
@@ -368,7 +376,7 @@ mod tests {
             ("ls", &empty_object())
         );
         assert!(matches!(
-            s.pick(Format::Gemini, "m", "q", true),
+            s.pick(Format::Gemini, "m", "q", Some("[]")),
             Some((0, _, _))
         ));
         let typo = Scenario::from_toml_str("[[reply]]\ntool_calls = [{ nmae = \"grep\" }]\n");

@@ -249,10 +249,11 @@ pub(crate) async fn handle(
     }
 
     let last_user = last_user_text(format, &body_value);
-    let after_tools = messages(format, &body_value)
+    let results = messages(format, &body_value)
         .last()
-        .is_some_and(|m| has_tool_results(format, m));
-    let picked = scenario.pick(format, &model, &last_user, after_tools);
+        .filter(|m| has_tool_results(format, m))
+        .map(ToString::to_string);
+    let picked = scenario.pick(format, &model, &last_user, results.as_deref());
     let fallback = Reply::default();
     let (reply, faulty) = match picked {
         Some((i, reply, faulty)) => {

@@ -38,6 +38,8 @@ mod fake_provider;
 mod place;
 mod routes;
 mod run;
+mod search;
+mod spinner;
 mod trace;
 
 /// Writes to stdout; exits quietly (0) when the reader has gone, and with [`FAILED`] on any

@@ -22,9 +22,20 @@ pub struct RunArgs {
     /// implement, review, search (or explain), plan, vision (or ask: the instruction decides).
     #[arg(value_name = "ROLE")]
     role: String,
-    /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40`.
+    /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40` (not needed for
+    /// `search --question`).
     #[arg(value_name = "PATH[:START-END]")]
-    place: String,
+    place: Option<String>,
+    /// For search: a question about the workspace, answered by the search agent, which looks
+    /// with grep, read, outline, definition and references, step by step.
+    #[arg(long, value_name = "TEXT")]
+    pub(super) question: Option<String>,
+    /// For search --question: tool rounds at most.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub(super) max_steps: usize,
+    /// For search --question: dollars the agent's calls may cost in all.
+    #[arg(long, value_name = "USD")]
+    pub(super) max_usd: Option<f64>,
     /// What to do; without it, a TODO / FIXME / `AI:` comment in or above the lines, else the
     /// role's default.
     #[arg(long, value_name = "TEXT")]
@@ -37,10 +48,10 @@ pub struct RunArgs {
     #[arg(long)]
     apply: bool,
     #[arg(long)]
-    json: bool,
+    pub(super) json: bool,
     /// Read this config file (on top of the built-in defaults) instead of the usual ones.
     #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    pub(super) config: Option<PathBuf>,
 }
 
 pub fn run(args: &RunArgs) -> ExitCode {
@@ -94,7 +105,20 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             .to_string(),
         extra: Value::Null,
     })?;
-    let place = Place::load(&args.place, &config.privacy.exclude).map_err(usage)?;
+    if role == Role::Search
+        && let Some(question) = &args.question
+    {
+        return super::search::ask(args, question, runtime, config).map_err(|message| Stop {
+            code: FAILED,
+            outcome: "failed",
+            message,
+            extra: Value::Null,
+        });
+    }
+    let place = args.place.as_deref().ok_or_else(|| {
+        usage("which lines? give PATH[:START-END] (only `search --question` needs none)")
+    })?;
+    let place = Place::load(place, &config.privacy.exclude).map_err(usage)?;
     let Place {
         root,
         relative,
@@ -131,7 +155,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         image.as_ref(),
     );
     let read_other = |other: &str| files::read(&root, other, &exclude);
-    let spinner = Spinner::start(role);
+    let spinner = super::spinner::Spinner::start(role);
     let done = runtime
         .block_on(tasks::job::run(
             &caller,
@@ -237,35 +261,8 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             out["answer"] = json!(markdown);
             // The places the answer cites, each checked against the workspace as the editor
             // checks them.
-            let read = |path: &str| files::read(&root, path, &exclude).text();
-            let roots = std::slice::from_ref(&root);
-            let locate = |label: &str| {
-                tasks::context::resolve_label(roots, Some(&root), label)
-                    .map(|(root, relative)| root.join(relative))
-            };
-            let (found, invalid) = check_citations(markdown, &locate, &read);
-            out["citations"] = json!(
-                found
-                    .iter()
-                    .map(|location| {
-                        let path = location
-                            .uri
-                            .to_file_path()
-                            .and_then(|p| {
-                                p.strip_prefix(&root)
-                                    .ok()
-                                    .map(|r| r.to_string_lossy().into_owned())
-                            })
-                            .unwrap_or_default();
-                        json!({
-                            "path": path,
-                            "start_line": location.range.start.line + 1,
-                            "end_line": location.range.end.line,
-                            "uri": location.uri.as_str(),
-                        })
-                    })
-                    .collect::<Vec<_>>()
-            );
+            let (found, invalid) = cited(&root, &exclude, markdown);
+            out["citations"] = found;
             out["invalid_citations"] = json!(invalid);
             if !args.json {
                 outln!("{markdown}");
@@ -283,6 +280,39 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The places `markdown` cites that exist in the workspace at `root` (as JSON: path, lines,
+/// uri), and the others as text: checked as the editor checks them.
+pub(super) fn cited(root: &Path, exclude: &[String], markdown: &str) -> (Value, Vec<String>) {
+    let read = |path: &str| files::read(root, path, exclude).text();
+    let roots = [root.to_path_buf()];
+    let locate = |label: &str| {
+        tasks::context::resolve_label(&roots, Some(root), label)
+            .map(|(root, relative)| root.join(relative))
+    };
+    let (found, invalid) = check_citations(markdown, &locate, &read);
+    let found = found
+        .iter()
+        .map(|location| {
+            let path = location
+                .uri
+                .to_file_path()
+                .and_then(|p| {
+                    p.strip_prefix(root)
+                        .ok()
+                        .map(|r| r.to_string_lossy().into_owned())
+                })
+                .unwrap_or_default();
+            json!({
+                "path": path,
+                "start_line": location.range.start.line + 1,
+                "end_line": location.range.end.line,
+                "uri": location.uri.as_str(),
+            })
+        })
+        .collect();
+    (Value::Array(found), invalid)
 }
 
 /// Whether stdout takes colours: a terminal, unless `NO_COLOR` is set; or `CLICOLOR_FORCE`
@@ -321,68 +351,6 @@ fn coloured(diff: &str, colour: bool) -> String {
             format!("{style}{text}\x1b[0m{end}")
         })
         .collect()
-}
-
-/// A spinner on stderr while the model works, naming it and counting what it wrote; drawn
-/// only when stderr is a terminal (indicatif hides it otherwise), so pipes and logs stay clean.
-struct Spinner {
-    bar: indicatif::ProgressBar,
-    role: router::Role,
-    model: std::sync::Mutex<String>,
-    chars: std::sync::atomic::AtomicUsize,
-}
-
-impl Spinner {
-    fn start(role: router::Role) -> Spinner {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(std::time::Duration::from_millis(100));
-        bar.set_message(format!("{}: routing…", role.as_str()));
-        Spinner {
-            bar,
-            role,
-            model: std::sync::Mutex::new(String::new()),
-            chars: std::sync::atomic::AtomicUsize::new(0),
-        }
-    }
-
-    fn heard(&self, event: &tasks::CallEvent<'_>) {
-        use std::sync::atomic::Ordering;
-        let mut model = self
-            .model
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        match event {
-            tasks::CallEvent::Routed(decision) => {
-                if let Some(first) = decision.candidates.first() {
-                    *model = first.alias.clone();
-                }
-            }
-            tasks::CallEvent::Text(text) => {
-                self.chars.fetch_add(text.len(), Ordering::Relaxed);
-            }
-            tasks::CallEvent::FallingBack { to, .. } => {
-                *model = format!("{to} (fallback)");
-                self.chars.store(0, Ordering::Relaxed);
-            }
-        }
-        self.bar.set_message(format!(
-            "{} with {}: ~{} tokens so far",
-            self.role.as_str(),
-            *model,
-            self.chars.load(Ordering::Relaxed) / 4
-        ));
-    }
-
-    fn finish(&self) {
-        self.bar.finish_and_clear();
-    }
-}
-
-impl Drop for Spinner {
-    /// Cleared on every way out, a failure included, before anything else is printed.
-    fn drop(&mut self) {
-        self.bar.finish_and_clear();
-    }
 }
 
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.

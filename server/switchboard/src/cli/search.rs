@@ -1,0 +1,111 @@
+//! `switchboard run search --question TEXT`: the search agent from a terminal. The model looks
+//! at the workspace with its tools step by step (each step on stderr and in the trace) and
+//! answers with places it cites, each checked as the editor checks them.
+
+use serde_json::json;
+
+use super::print_json;
+use super::run::{RunArgs, cited};
+use super::spinner::Spinner;
+use crate::config;
+
+/// Answers `question` about the workspace the command runs in.
+///
+/// # Errors
+/// What stopped it, in words: no model, the budget, a provider error.
+pub(super) fn ask(
+    args: &RunArgs,
+    question: &str,
+    runtime: tokio::runtime::Runtime,
+    config: router::Config,
+) -> Result<std::process::ExitCode, String> {
+    let root = config::cli_workspace_root();
+    let exclude = config.privacy.exclude.clone();
+    let caller = config::caller(config, config::ledger(None));
+    let index = config::workspace_index(std::slice::from_ref(&root), &exclude, None);
+    index.refresh();
+    let tools = tasks::agent::tools::WorkspaceTools {
+        root: root.clone(),
+        exclude: exclude.clone(),
+        index: Some(&index),
+        state_dir: config::state_dir(None).ok(),
+    };
+    let trace_id = ledger::new_trace_id();
+    let base = tasks::CallSpec {
+        target: tasks::Target::Role(router::Role::Search),
+        trace_id: trace_id.clone(),
+        request: providers::Request::default(),
+        // The system prompt, the tools and the question, counted; each step adds what the
+        // tools gave.
+        input_tokens: router::count_o200k(tasks::agent::SYSTEM)
+            + router::count_o200k(question)
+            + 600,
+        language: None,
+        lines: 0,
+        complexity: router::Complexity::default(),
+    };
+    let limits = tasks::agent::Limits {
+        max_steps: args.max_steps,
+        max_usd: args.max_usd,
+    };
+    let spinner = Spinner::start(router::Role::Search);
+    let json_out = args.json;
+    let answer = runtime
+        .block_on(tasks::agent::search(
+            &caller,
+            &base,
+            question,
+            &tools,
+            &limits,
+            |event| match event {
+                tasks::agent::AgentEvent::Call(event) => spinner.heard(&event),
+                tasks::agent::AgentEvent::Step(number, step) => {
+                    let what = format!("{} {} → {}", step.tool, step.call, step.result);
+                    spinner.step(number, &what);
+                    if !json_out {
+                        spinner.bar_println(format!("step {number}: {what}"));
+                    }
+                }
+            },
+            futures::future::pending(),
+        ))
+        .map_err(|err| format!("{err} (trace {trace_id})"))?;
+    spinner.finish();
+    let (citations, invalid) = cited(&root, &exclude, &answer.markdown);
+    if args.json {
+        print_json(&json!({
+            "trace_id": trace_id,
+            "role": "search",
+            "model": answer.alias,
+            "cost_usd": answer.cost_usd,
+            "outcome": "answered",
+            "answer": answer.markdown,
+            "partial": answer.partial,
+            "steps": answer.steps,
+            "calls": answer.calls,
+            "citations": citations,
+            "invalid_citations": invalid,
+        }));
+    } else {
+        outln!("{}", answer.markdown);
+        if !invalid.is_empty() {
+            eprintln!(
+                "switchboard: these cited places are not in the workspace: {}",
+                invalid.join(", ")
+            );
+        }
+        eprintln!(
+            "switchboard: search by {} in {} step(s), {} call(s), for ${:.4} (trace {trace_id}){}",
+            answer.alias,
+            answer.steps.len(),
+            answer.calls,
+            answer.cost_usd,
+            answer
+                .partial
+                .as_deref()
+                .map(|why| format!("; partial: {why}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(std::process::ExitCode::SUCCESS)
+}

@@ -1,0 +1,182 @@
+//! The search role as a bounded agent: the model asks for tools over the workspace (`grep`,
+//! `read`, `outline`, `definition`, `references`; see [`tools`]) step by step until it answers,
+//! or a limit stops it (steps, dollars), and then what it found is the answer, marked partial.
+//! Each step is one routed, budgeted call (reserved in the ledger like any other) and a detail
+//! in the trace; a cancel stops the call in flight.
+
+pub mod tools;
+
+use std::future::Future;
+
+use futures::FutureExt;
+use providers::{Message, ToolResult};
+
+use crate::call::{CallError, CallEvent, CallSpec, Caller};
+use tools::{StepSummary, WorkspaceTools};
+
+/// What the agent is told before the question.
+pub const SYSTEM: &str = "You are the search model of switchboard, a language server. You answer a programmer's question about their workspace by looking at it with the tools you are given: grep to find where words and patterns are, read to read the lines around a hit, outline for a file's signatures, definition and references for a name. Look before you answer; a few well-aimed steps beat many. When you know, answer in markdown, short and exact, and cite every place you rely on as path:line or path:start-end (workspace-relative, as the tools show them).";
+
+/// When the agent stops without an answer of its own.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Tool rounds at most (default 8).
+    pub max_steps: usize,
+    /// Dollars the calls may cost in all; `None`: only the budget caps of the config.
+    pub max_usd: Option<f64>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_steps: 8,
+            max_usd: None,
+        }
+    }
+}
+
+/// What the agent gave.
+#[derive(Debug, Clone)]
+pub struct AgentAnswer {
+    /// The answer; when partial, what the steps found, marked as such.
+    pub markdown: String,
+    pub steps: Vec<StepSummary>,
+    /// Why the agent stopped before the model answered (the step or dollar limit).
+    pub partial: Option<String>,
+    /// What every call cost.
+    pub cost_usd: f64,
+    /// The model of the last call.
+    pub alias: String,
+    pub calls: usize,
+}
+
+/// What happens while the agent works, in order.
+#[derive(Debug)]
+pub enum AgentEvent<'a> {
+    /// A call's own events.
+    Call(CallEvent<'a>),
+    /// A tool ran (1-based step number).
+    Step(usize, &'a StepSummary),
+}
+
+/// Answers `question` with the workspace `tools`, within `limits`. `base` is the search
+/// request (its target, trace and routing inputs; its messages are replaced).
+///
+/// # Errors
+/// A [`CallError`] when a call fails, is refused (budget) before any step ran, or on a cancel.
+/// A budget refusal after some steps ends the agent with a partial answer instead.
+pub async fn search(
+    caller: &Caller,
+    base: &CallSpec,
+    question: &str,
+    tools: &WorkspaceTools<'_>,
+    limits: &Limits,
+    mut on_event: impl FnMut(AgentEvent<'_>) + Send,
+    cancelled: impl Future<Output = ()> + Send + 'static,
+) -> Result<AgentAnswer, CallError> {
+    let cancelled = cancelled.boxed().shared();
+    let mut spec = base.clone();
+    spec.request.system = Some(SYSTEM.to_owned());
+    spec.request.tools = WorkspaceTools::offered();
+    spec.request.messages = vec![Message::user(question)];
+    let mut steps = Vec::new();
+    let (mut cost, mut calls, mut alias) = (0.0, 0usize, String::new());
+    let mut last_text = String::new();
+    let stopped = loop {
+        if let Some(max) = limits.max_usd
+            && cost >= max
+        {
+            break format!("its ${max:.4} limit was reached");
+        }
+        let answer = match caller
+            .call(
+                &spec,
+                |event| on_event(AgentEvent::Call(event)),
+                cancelled.clone(),
+            )
+            .await
+        {
+            Ok(answer) => answer,
+            Err(CallError::Refused(why)) if !steps.is_empty() => {
+                break format!("the next step was refused: {why}");
+            }
+            Err(err) => return Err(err),
+        };
+        calls += 1;
+        cost += answer.cost_usd;
+        alias.clone_from(&answer.alias);
+        if answer.tool_calls.is_empty() {
+            return Ok(AgentAnswer {
+                markdown: answer.text,
+                steps,
+                partial: None,
+                cost_usd: cost,
+                alias,
+                calls,
+            });
+        }
+        if !answer.text.trim().is_empty() {
+            last_text.clone_from(&answer.text);
+        }
+        if steps.len() >= limits.max_steps {
+            break format!(
+                "its limit of {} step{} was reached",
+                limits.max_steps,
+                if limits.max_steps == 1 { "" } else { "s" }
+            );
+        }
+        let mut results: Vec<ToolResult> = Vec::new();
+        for call in &answer.tool_calls {
+            let (result, summary) = tools.run(call);
+            steps.push(summary);
+            let summary = steps.last().expect("just pushed");
+            on_event(AgentEvent::Step(steps.len(), summary));
+            record_step(caller, &spec.trace_id, steps.len(), summary);
+            results.push(result);
+        }
+        spec.request.messages.push(Message::assistant_with_calls(
+            answer.text,
+            answer.tool_calls,
+        ));
+        spec.request.messages.push(Message::tool_results(results));
+    };
+    Ok(AgentAnswer {
+        markdown: partial_answer(&stopped, &last_text, &steps),
+        steps,
+        partial: Some(stopped),
+        cost_usd: cost,
+        alias,
+        calls,
+    })
+}
+
+/// An answer made of what the steps found, marked partial, with why the agent stopped.
+fn partial_answer(stopped: &str, last_text: &str, steps: &[StepSummary]) -> String {
+    let mut out = format!(
+        "**Partial answer**: the search stopped before the model answered ({stopped}).\n\n"
+    );
+    if !last_text.trim().is_empty() {
+        out.push_str(last_text.trim());
+        out.push_str("\n\n");
+    }
+    out.push_str("What the steps found:\n\n");
+    for step in steps {
+        out.push_str(&format!(
+            "- {} {} → {}\n",
+            step.tool, step.call, step.result
+        ));
+    }
+    out
+}
+
+fn record_step(caller: &Caller, trace_id: &str, step: usize, summary: &StepSummary) {
+    let Ok(ledger) = caller.ledger() else {
+        return;
+    };
+    let detail = serde_json::json!({ "step": step, "tool": summary.tool, "call": summary.call, "result": summary.result });
+    if let Err(err) =
+        ledger.record_trace_detail(trace_id, "agent_step", &detail, jiff::Timestamp::now())
+    {
+        tracing::warn!("cannot record an agent step in the trace: {err}");
+    }
+}
