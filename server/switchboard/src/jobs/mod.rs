@@ -5,6 +5,7 @@
 //! cancelled, applies what the model answered (edits, findings, a document) and ends with the
 //! `switchboard/finished` notification.
 
+mod agent;
 pub mod answer;
 mod apply;
 pub mod findings;

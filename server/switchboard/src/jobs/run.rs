@@ -53,10 +53,10 @@ impl Notification for Finished {
 }
 
 /// A job that passed its checks, ready to run.
-struct Job {
-    trace_id: String,
+pub(super) struct Job {
+    pub(super) trace_id: String,
     role: Role,
-    uri: Uri,
+    pub(super) uri: Uri,
     snapshot: Snapshot,
     selection: Selection,
     instruction: Option<String>,
@@ -278,16 +278,21 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     let streamed = Arc::new(AtomicU64::new(0));
     let ticker = progress.as_ref().map(|_| streamed.clone());
     let fallbacks = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let steps = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let work = {
         let session = session.clone();
         let streamed = streamed.clone();
         let fallbacks = fallbacks.clone();
+        let steps = steps.clone();
         tokio::spawn(pipeline(
             session,
             job,
             routed,
-            streamed,
-            fallbacks,
+            Heard {
+                streamed,
+                fallbacks,
+                steps,
+            },
             cancel.clone(),
         ))
     };
@@ -303,7 +308,13 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
                     let tokens = chars.load(Ordering::Relaxed) / 4;
                     // After a fallback, the model now at work is the last one fallen back to.
                     let now_model = last_fallback(&fallbacks).unwrap_or_else(|| model.clone());
-                    if reported != Some((tokens, now_model.clone())) {
+                    // The search agent's last step, when it takes steps.
+                    let step = steps
+                        .lock()
+                        .ok()
+                        .and_then(|steps| steps.last().map(|step| format!("{step} · ")))
+                        .unwrap_or_default();
+                    if reported != Some((tokens, format!("{step}{now_model}"))) {
                         let cost = price_of(&now_model).map_or_else(String::new, |price| {
                             let usd = (input_tokens as f64 * price.input
                                 + tokens as f64 * price.output)
@@ -311,11 +322,11 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
                             format!(", ~${usd:.4}")
                         });
                         let message = if now_model == model {
-                            format!("{model}: ~{tokens} tokens{cost} so far")
+                            format!("{model}: {step}~{tokens} tokens{cost} so far")
                         } else {
-                            format!("{now_model} (fallback after {model} failed): ~{tokens} tokens{cost} so far")
+                            format!("{now_model} (fallback after {model} failed): {step}~{tokens} tokens{cost} so far")
                         };
-                        reported = Some((tokens, now_model));
+                        reported = Some((tokens, format!("{step}{now_model}")));
                         progress.report_with_message(message, Some(true)).await;
                     }
                 }
@@ -374,14 +385,28 @@ pub(super) struct Step {
     pub(super) rope: text::Rope,
 }
 
+/// What the runner hears of a job while it works, for its progress.
+struct Heard {
+    /// Characters of answer streamed so far.
+    streamed: Arc<AtomicU64>,
+    /// Each fallback from one model to the next.
+    fallbacks: Arc<std::sync::Mutex<Vec<Value>>>,
+    /// The search agent's steps, in words (`step 1: grep "retry" → 14 hits`).
+    steps: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
 async fn pipeline(
     session: Arc<Session>,
     job: Arc<Job>,
     routed: Routed,
-    streamed: Arc<AtomicU64>,
-    fallbacks: Arc<std::sync::Mutex<Vec<Value>>>,
+    heard: Heard,
     cancel: CancellationToken,
 ) -> Result<Step, CallError> {
+    let Heard {
+        streamed,
+        fallbacks,
+        steps,
+    } = heard;
     let caller = session
         .caller()
         .ok_or_else(|| CallError::NoRoute("switchboard has no config".to_string()))?;
@@ -399,6 +424,33 @@ async fn pipeline(
         }
         _ => {}
     };
+    // A question for the search role (the command's instruction, or an `AI:` comment) goes to
+    // the search agent, which looks at the workspace with its tools.
+    let question = if job.role == Role::Search {
+        let wants = job.instruction.is_some();
+        let marked = !wants
+            && on_input(&session, &job, &cancel, |input, _| {
+                tasks::job::instruction_for(input).is_some()
+            })
+            .await?;
+        wants || marked
+    } else {
+        false
+    };
+    if question {
+        let (answer, markdown) = super::agent::run(
+            &session,
+            &job,
+            &caller,
+            &prepared.spec,
+            &steps,
+            &cancel,
+            on_event,
+        )
+        .await?;
+        let result = Ok(tasks::job::JobResult::Answer(markdown));
+        return Ok(step_of(&session, &job, answer, prepared.packet, result));
+    }
     let reader = OnBlockingThread {
         session: session.clone(),
         job: job.clone(),
@@ -414,10 +466,21 @@ async fn pipeline(
         cancel.clone().cancelled_owned(),
     )
     .await?;
-    Ok(Step {
+    Ok(step_of(&session, &job, answer, prepared.packet, result))
+}
+
+/// A finished job's step: its answer and result, and the document as the job saw it.
+fn step_of(
+    session: &Session,
+    job: &Job,
+    answer: tasks::Answer,
+    packet: tasks::context::Packet,
+    result: Result<tasks::job::JobResult, tasks::reply::ReplyError>,
+) -> Step {
+    Step {
         done: JobDone {
             answer,
-            packet: prepared.packet,
+            packet,
             result,
         },
         question: job
@@ -428,12 +491,12 @@ async fn pipeline(
             let (first, last) = tasks::job::line_span(&job.snapshot.rope, &job.selection.bytes);
             (first + 1, last + 1)
         },
-        origin_path: display_path(&session, &job.uri),
+        origin_path: display_path(session, &job.uri),
         uri: job.uri.clone(),
         opening: job.snapshot.opening,
         revision: job.snapshot.revision,
         rope: job.snapshot.rope.clone(),
-    })
+    }
 }
 
 /// Reads a job's reply on a blocking thread (see [`on_input`]), for [`tasks::job::answer`].

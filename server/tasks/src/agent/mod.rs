@@ -11,7 +11,7 @@ use std::future::Future;
 use futures::FutureExt;
 use providers::{Message, ToolResult};
 
-use crate::call::{CallError, CallEvent, CallSpec, Caller};
+use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller};
 use tools::{StepSummary, WorkspaceTools};
 
 /// What the agent is told before the question.
@@ -48,6 +48,8 @@ pub struct AgentAnswer {
     /// The model of the last call.
     pub alias: String,
     pub calls: usize,
+    /// The last call's answer, with every call's cost and attempts (see [`Answer::after`]).
+    pub last: Option<Answer>,
 }
 
 /// What happens while the agent works, in order.
@@ -82,6 +84,7 @@ pub async fn search(
     let mut steps = Vec::new();
     let (mut cost, mut calls, mut alias) = (0.0, 0usize, String::new());
     let mut last_text = String::new();
+    let mut last: Option<Answer> = None;
     let stopped = loop {
         if let Some(max) = limits.max_usd
             && cost >= max
@@ -105,14 +108,19 @@ pub async fn search(
         calls += 1;
         cost += answer.cost_usd;
         alias.clone_from(&answer.alias);
+        let answer = match last.take() {
+            Some(before) => answer.after(before),
+            None => answer,
+        };
         if answer.tool_calls.is_empty() {
             return Ok(AgentAnswer {
-                markdown: answer.text,
+                markdown: answer.text.clone(),
                 steps,
                 partial: None,
                 cost_usd: cost,
                 alias,
                 calls,
+                last: Some(answer),
             });
         }
         if !answer.text.trim().is_empty() {
@@ -135,10 +143,11 @@ pub async fn search(
             results.push(result);
         }
         spec.request.messages.push(Message::assistant_with_calls(
-            answer.text,
-            answer.tool_calls,
+            answer.text.clone(),
+            answer.tool_calls.clone(),
         ));
         spec.request.messages.push(Message::tool_results(results));
+        last = Some(answer);
     };
     Ok(AgentAnswer {
         markdown: partial_answer(&stopped, &last_text, &steps),
@@ -147,6 +156,7 @@ pub async fn search(
         cost_usd: cost,
         alias,
         calls,
+        last,
     })
 }
 

@@ -1,0 +1,70 @@
+//! A search command with a question runs the search agent (`tasks::agent`): the model looks at
+//! the workspace with its tools, each step reported in the job's progress and recorded in its
+//! trace, and its answer becomes the job's answer document.
+
+use std::sync::{Arc, Mutex};
+
+use tasks::agent::{AgentEvent, Limits, tools::WorkspaceTools};
+use tasks::{CallError, CallEvent, CallSpec, Caller};
+use tokio_util::sync::CancellationToken;
+
+use super::run::{Job, root_of};
+use crate::session::Session;
+
+/// Runs the agent on the job's question (the prompt `spec` holds: the question and the
+/// selection's context); its last answer (every call's cost in it) and the markdown.
+///
+/// # Errors
+/// When no model answered, or on a cancel.
+pub(super) async fn run(
+    session: &Session,
+    job: &Job,
+    caller: &Arc<Caller>,
+    spec: &CallSpec,
+    steps: &Arc<Mutex<Vec<String>>>,
+    cancel: &CancellationToken,
+    mut on_event: impl FnMut(CallEvent<'_>) + Send,
+) -> Result<(tasks::Answer, String), CallError> {
+    let root = root_of(session, &job.uri)
+        .or_else(|| session.sources().workspace_roots.first().cloned())
+        .ok_or_else(|| {
+            CallError::NoRoute("a question needs a workspace folder to look in".to_owned())
+        })?;
+    let index = session.workspace_index();
+    // FIXME: the tools read files on the async thread; a grep of a very large workspace
+    // would hold it for a moment.
+    let tools = WorkspaceTools {
+        root,
+        exclude: caller.config().privacy.exclude.clone(),
+        index: Some(&index),
+        state_dir: session.state_dir().ok(),
+    };
+    let question = spec.request.last_user_text();
+    let found = tasks::agent::search(
+        caller,
+        spec,
+        &question,
+        &tools,
+        &Limits::default(),
+        |event| match event {
+            AgentEvent::Call(event) => on_event(event),
+            AgentEvent::Step(number, step) => {
+                if let Ok(mut steps) = steps.lock() {
+                    steps.push(format!(
+                        "step {number}: {} {} → {}",
+                        step.tool, step.call, step.result
+                    ));
+                }
+            }
+        },
+        cancel.clone().cancelled_owned(),
+    )
+    .await?;
+    let answer = found.last.ok_or_else(|| {
+        CallError::Failed(format!(
+            "the search agent made no call (trace {})",
+            job.trace_id
+        ))
+    })?;
+    Ok((answer, found.markdown))
+}

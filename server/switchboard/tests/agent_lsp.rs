@@ -1,0 +1,128 @@
+//! The search agent through the language server: a search command with a question looks at the
+//! workspace with tools (the fake provider scripts grep, then read) and answers with checked
+//! citations; a cancel while it works closes the call in flight and applies nothing.
+
+mod support;
+
+use serde_json::json;
+use support::fixture::Fixture;
+use text::PositionEncoding;
+
+const CONF: &str = "\"\"\"Settings.\"\"\"\n\nRETRIES = 5\nTIMEOUT = 30\n";
+const CLIENT: &str = "from conf import RETRIES\n\n\ndef fetch(url):\n    for attempt in range(RETRIES):\n        pass\n";
+
+const SCENARIO: &str = r#"
+[[reply]]
+model = "m-searcher"
+after_tools = false
+tool_calls = [{ name = "grep", arguments = { pattern = "RETRIES" } }]
+
+[[reply]]
+model = "m-searcher"
+results_contain = "conf.py:3:"
+tool_calls = [{ name = "read", arguments = { path = "conf.py", start = 1, end = 4 } }]
+
+[[reply]]
+model = "m-searcher"
+results_contain = "| RETRIES"
+text = "Retries are configured in `conf.py:3` and used by `client.py:5`."
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_answered_by_the_agent_with_checked_citations() {
+    let mut f = Fixture::start(SCENARIO, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    f.command(
+        "switchboard.search",
+        &uri,
+        (3, 0, 6, 0),
+        Some("where is the retry policy configured?"),
+    )
+    .await;
+    f.accept_progress().await;
+    let (id, _) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    let located: Vec<(String, u64)> = finished["locations"]
+        .as_array()
+        .expect("locations")
+        .iter()
+        .map(|l| {
+            (
+                l["uri"]
+                    .as_str()
+                    .unwrap_or("")
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+                l["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
+            )
+        })
+        .collect();
+    assert_eq!(
+        located,
+        [("conf.py".to_owned(), 3), ("client.py".to_owned(), 5)]
+    );
+    let requests = f.fake.requests();
+    assert_eq!(requests.len(), 3, "grep, read, answer");
+    // The first request offers the tools and carries the question with its context.
+    let first = requests[0].body.to_string();
+    assert!(first.contains("\"name\":\"grep\""), "{first}");
+    assert!(
+        first.contains("where is the retry policy configured?"),
+        "{first}"
+    );
+    assert!(requests[2].body.to_string().contains("    3 | RETRIES = 5"));
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_mid_agent_closes_the_call_and_applies_nothing() {
+    let slow = format!(
+        "{SCENARIO}\n[[reply]]\nmodel = \"m-searcher\"\nresults_contain = \"RETRIES\"\ntext = \"x\"\n"
+    )
+    .replace(
+        "after_tools = false\n",
+        "after_tools = false\ntext = \"Looking, slowly, at every file of the workspace before calling a tool.\"\nchunk_chars = 2\ndelay_ms = 100\n",
+    );
+    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    f.command(
+        "switchboard.search",
+        &uri,
+        (3, 0, 6, 0),
+        Some("where are retries?"),
+    )
+    .await;
+    f.accept_progress().await;
+    f.fake
+        .wait_for(std::time::Duration::from_secs(10), |r| !r.is_empty())
+        .await;
+    let cancelled = f
+        .server
+        .request_ok(
+            "workspace/executeCommand",
+            json!({ "command": "switchboard.cancel", "arguments": [] }),
+        )
+        .await;
+    assert_eq!(cancelled["cancelled"].as_array().map(Vec::len), Some(1));
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "cancelled", "{finished}");
+    let requests = f
+        .fake
+        .wait_for(std::time::Duration::from_secs(10), |r| {
+            r[0].ended_ms.is_some()
+        })
+        .await;
+    assert_eq!(requests.len(), 1, "no step after the cancel");
+    assert!(requests[0].disconnected_early, "{:?}", requests[0]);
+    f.shutdown().await;
+}
