@@ -96,6 +96,11 @@ async fn an_action_over_budget_stays_listed_disabled_with_its_reason() {
         .unwrap_or_else(|| panic!("Review is listed: {listed}"));
     let reason = review["disabled"]["reason"].as_str().unwrap_or_default();
     assert!(reason.contains("over budget"), "{reason}");
+    // The gist in the title too: some menus show the reason only on hover.
+    assert_eq!(
+        review["title"], "Review with switchboard (unavailable: over budget)",
+        "{review}"
+    );
     assert!(
         reason.contains("per_day_usd"),
         "says what to raise: {reason}"

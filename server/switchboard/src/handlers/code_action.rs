@@ -228,7 +228,12 @@ fn action(
                 .as_ref()
                 .and_then(Decision::refusal_message)
                 .unwrap_or_else(|| "the ledger cannot be read".to_string());
-            (format!("{verb} with switchboard"), Some(why))
+            // The gist in the title, which every menu shows; the whole reason (with what to
+            // change) in `disabled.reason`, which some show only on hover.
+            (
+                format!("{verb} with switchboard (unavailable: {})", gist(&why)),
+                Some(why),
+            )
         }
     };
     CodeActionOrCommand::CodeAction(CodeAction {
@@ -242,6 +247,18 @@ fn action(
         disabled: disabled.map(|reason| CodeActionDisabled { reason }),
         ..CodeAction::default()
     })
+}
+
+/// The gist of why no model may serve: the first model's reason up to its details
+/// (`over the per-request cap`), else the start of the message.
+fn gist(why: &str) -> String {
+    let inner = why
+        .split_once('(')
+        .map(|(_, rest)| rest.split([':', ')', ';']).next().unwrap_or(rest).trim());
+    match inner {
+        Some(inner) if !inner.is_empty() => inner.to_owned(),
+        _ => why.chars().take(60).collect(),
+    }
 }
 
 /// The routing decision for an action. From byte lengths alone, unless a rule reads input
