@@ -659,3 +659,22 @@ fn only_a_rule_with_a_complexity_condition_needs_the_complexity_measured() {
         .rules_use_complexity()
     );
 }
+
+#[test]
+fn the_agent_section_sets_its_limits_and_refuses_what_cannot_be() {
+    let config = Config::from_toml_str("[agent]\nmax_steps = 3\nmax_usd = 0.25\n", "config.toml")
+        .expect("a good config");
+    assert_eq!(config.agent.max_steps, 3);
+    assert_eq!(config.agent.max_usd, Some(0.25));
+    let defaults = Config::from_toml_str("", "config.toml").expect("a good config");
+    assert_eq!(defaults.agent.max_steps, 8);
+    assert_eq!(defaults.agent.max_usd, None);
+    check_error(
+        "[agent]\nmax_usd = -1.0\n",
+        expect!["config.toml:2:11: agent.max_usd must be a number of USD, 0 or more"],
+    );
+    check_error(
+        "[agent]\nmax_step = 3\n",
+        expect!["config.toml:2:1: unknown key `max_step` in [agent]; did you mean `max_steps`?"],
+    );
+}

@@ -126,3 +126,81 @@ async fn a_cancel_mid_agent_closes_the_call_and_applies_nothing() {
     assert!(requests[0].disconnected_early, "{:?}", requests[0]);
     f.shutdown().await;
 }
+
+/// Runs a search question with `config` in effect and returns the answer document and the
+/// number of requests the fake saw.
+async fn ask_with(scenario: &str, config: impl FnOnce(&mut serde_json::Value)) -> (String, usize) {
+    let mut f = Fixture::start(scenario, PositionEncoding::Utf16).await;
+    let mut settings = support::fixture::config(&f.fake);
+    config(&mut settings);
+    f.server
+        .notify(
+            "workspace/didChangeConfiguration",
+            json!({ "settings": settings }),
+        )
+        .await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    f.command(
+        "switchboard.search",
+        &uri,
+        (3, 0, 6, 0),
+        Some("where are retries?"),
+    )
+    .await;
+    f.accept_progress().await;
+    let (id, _) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    let path = finished["path"].as_str().expect("a path").to_owned();
+    let document = std::fs::read_to_string(path).expect("the answer is written");
+    let requests = f.fake.requests().len();
+    f.shutdown().await;
+    (document, requests)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_step_limit_stops_the_agent_with_a_partial_answer() {
+    let (document, requests) = ask_with(SCENARIO, |config| {
+        config["agent"] = json!({ "max_steps": 1 });
+    })
+    .await;
+    assert!(
+        document.contains("**Partial answer**: the search stopped before the model answered (its limit of 1 step was reached)"),
+        "{document}"
+    );
+    assert!(
+        document.contains("- grep \"RETRIES\" → 3 hits"),
+        "{document}"
+    );
+    assert_eq!(
+        requests, 2,
+        "the step's call, then the one the limit stopped"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_budget_stops_the_agent_with_a_partial_answer() {
+    // The first step costs $0.0032 of a $0.006 day: the next step's worst case does not fit.
+    let costly = SCENARIO.replacen(
+        "tool_calls = [{ name = \"grep\", arguments = { pattern = \"RETRIES\" } }]",
+        "tool_calls = [{ name = \"grep\", arguments = { pattern = \"RETRIES\" } }]\nusage = { input = 3000, output = 100 }",
+        1,
+    );
+    let (document, requests) = ask_with(&costly, |config| {
+        config["budget"] = json!({ "per_day_usd": 0.006 });
+    })
+    .await;
+    assert!(
+        document.contains("**Partial answer**: the search stopped before the model answered (the next step was refused:"),
+        "{document}"
+    );
+    assert!(
+        document.contains("per_day_usd"),
+        "says which cap: {document}"
+    );
+    assert_eq!(requests, 1, "the refused step never reached the provider");
+}

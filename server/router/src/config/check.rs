@@ -8,8 +8,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::sections::{
-    BUDGET_KEYS, EDITS_KEYS, PRIVACY_KEYS, PROMPT_KEYS, ROLE_KEYS, ROUTING_KEYS, RULE_KEYS, Role,
-    WHEN_KEYS, unknown_role_advice,
+    AGENT_KEYS, BUDGET_KEYS, EDITS_KEYS, PRIVACY_KEYS, PROMPT_KEYS, ROLE_KEYS, ROUTING_KEYS,
+    RULE_KEYS, Role, WHEN_KEYS, unknown_role_advice,
 };
 use super::spans::{error_at, span_of, unknown_keys};
 use super::{ConfigError, Layer, PartialConfig};
@@ -24,6 +24,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "edits",
     "routing",
     "prompts",
+    "agent",
 ];
 const PROVIDER_KEYS: &[&str] = &[
     "kind",
@@ -126,6 +127,7 @@ fn check_keys(layer: &Layer, doc: &DeTable<'_>) -> Result<(), ConfigError> {
         ("edits", EDITS_KEYS),
         ("routing", ROUTING_KEYS),
         ("prompts", PROMPT_KEYS),
+        ("agent", AGENT_KEYS),
     ] {
         if let Some(table) = table_at(doc, section) {
             unknown_keys(layer, table, keys, &format!("in [{section}]"))?;
@@ -196,6 +198,14 @@ fn check_values(
                 ));
             }
         }
+    }
+    if let Some(agent) = &partial.agent
+        && bad_usd(agent.max_usd)
+    {
+        return Err(at(
+            &["agent", "max_usd"],
+            "agent.max_usd must be a number of USD, 0 or more".to_owned(),
+        ));
     }
     for (i, rule) in partial.rules.iter().flatten().enumerate() {
         let n = i + 1;

@@ -168,6 +168,16 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
             })
             .unwrap_or_default(),
         routing: whole.routing.map(|r| r.into_routing()).unwrap_or_default(),
+        agent: whole
+            .agent
+            .map(|a| {
+                let default = super::Agent::default();
+                super::Agent {
+                    max_steps: a.max_steps.unwrap_or(default.max_steps),
+                    max_usd: a.max_usd.or(default.max_usd),
+                }
+            })
+            .unwrap_or_default(),
         prompts: whole.prompts.unwrap_or_default(),
     })
 }

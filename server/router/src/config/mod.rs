@@ -21,10 +21,11 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use sections::{
-    Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When,
+    Agent, Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When,
 };
 use sections::{
-    PartialBudget, PartialEdits, PartialPrivacy, PartialRoles, PartialRouting, PartialRule,
+    PartialAgent, PartialBudget, PartialEdits, PartialPrivacy, PartialRoles, PartialRouting,
+    PartialRule,
 };
 
 /// The wire formats a provider can speak (the config spelling is the serde name).
@@ -139,6 +140,7 @@ pub struct Config {
     pub privacy: Privacy,
     pub edits: Edits,
     pub routing: Routing,
+    pub agent: Agent,
     /// `[prompts]`: template texts by role (`implement`, `review`, ...) that replace the
     /// built-in ones; the tasks crate parses them.
     pub prompts: BTreeMap<String, String>,
@@ -218,6 +220,7 @@ struct PartialConfig {
     privacy: Option<PartialPrivacy>,
     edits: Option<PartialEdits>,
     routing: Option<PartialRouting>,
+    agent: Option<PartialAgent>,
     prompts: Option<BTreeMap<String, String>>,
 }
 

@@ -1,5 +1,5 @@
 //! The typed sections beside providers and models: `[roles]`, `[[rules]]`, `[budget]`,
-//! `[privacy]`, `[edits]` and `[routing]` (the last an extension of the product contract), with
+//! `[privacy]`, `[edits]`, `[routing]` and `[agent]` (the last two extensions of the product contract), with
 //! their defaults and the key lists the unknown-key check suggests from.
 
 use std::collections::BTreeMap;
@@ -211,6 +211,27 @@ pub struct Edits {
     pub on_syntax_error: OnSyntaxError,
 }
 
+/// `[agent]`, an extension of the product contract: how far the search agent may go on a
+/// question before it answers with what it found (marked partial).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Agent {
+    /// Tool rounds at most.
+    pub max_steps: u32,
+    /// Dollars the agent's calls may cost in all; `None`: the budget caps alone.
+    pub max_usd: Option<f64>,
+}
+
+impl Default for Agent {
+    fn default() -> Self {
+        // Eight rounds find most things a question about a codebase needs (grep, read a few
+        // places, follow a definition) without wandering.
+        Agent {
+            max_steps: 8,
+            max_usd: None,
+        }
+    }
+}
+
 /// What to do with an edit that leaves a syntax error where the file had none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -276,6 +297,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
 ];
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets", "allow_outside_workspace"];
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
+pub(crate) const AGENT_KEYS: &[&str] = &["max_steps", "max_usd"];
 /// `[prompts]`: a template per role, replacing the built-in one.
 pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
 pub(crate) const ROUTING_KEYS: &[&str] =
@@ -335,6 +357,13 @@ pub(crate) struct PartialEdits {
     pub(crate) confirm: Option<bool>,
     pub(crate) retry_failed_blocks: Option<bool>,
     pub(crate) on_syntax_error: Option<OnSyntaxError>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartialAgent {
+    pub(crate) max_steps: Option<u32>,
+    pub(crate) max_usd: Option<f64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -30,10 +30,11 @@ pub struct RunArgs {
     /// with grep, read, outline, definition and references, step by step.
     #[arg(long, value_name = "TEXT")]
     pub(super) question: Option<String>,
-    /// For search --question: tool rounds at most.
-    #[arg(long, value_name = "N", default_value_t = 8)]
-    pub(super) max_steps: usize,
-    /// For search --question: dollars the agent's calls may cost in all.
+    /// For search --question: tool rounds at most (default: `[agent] max_steps`, 8).
+    #[arg(long, value_name = "N")]
+    pub(super) max_steps: Option<u32>,
+    /// For search --question: dollars the agent's calls may cost in all (default:
+    /// `[agent] max_usd`).
     #[arg(long, value_name = "USD")]
     pub(super) max_usd: Option<f64>,
     /// What to do; without it, a TODO / FIXME / `AI:` comment in or above the lines, else the

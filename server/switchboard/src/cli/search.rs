@@ -20,6 +20,7 @@ pub(super) fn ask(
     config: router::Config,
 ) -> Result<std::process::ExitCode, String> {
     let root = config::cli_workspace_root();
+    let agent = config.agent;
     let exclude = config.privacy.exclude.clone();
     let caller = config::caller(config, config::ledger(None));
     let index = config::workspace_index(std::slice::from_ref(&root), &exclude, None);
@@ -45,8 +46,8 @@ pub(super) fn ask(
         complexity: router::Complexity::default(),
     };
     let limits = tasks::agent::Limits {
-        max_steps: args.max_steps,
-        max_usd: args.max_usd,
+        max_steps: usize::try_from(args.max_steps.unwrap_or(agent.max_steps)).unwrap_or(usize::MAX),
+        max_usd: args.max_usd.or(agent.max_usd),
     };
     let spinner = Spinner::start(router::Role::Search);
     let json_out = args.json;

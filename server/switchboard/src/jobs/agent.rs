@@ -45,7 +45,7 @@ pub(super) async fn run(
         spec,
         &question,
         &tools,
-        &Limits::default(),
+        &limits(caller),
         |event| match event {
             AgentEvent::Call(event) => on_event(event),
             AgentEvent::Step(number, step) => {
@@ -67,4 +67,13 @@ pub(super) async fn run(
         ))
     })?;
     Ok((answer, found.markdown))
+}
+
+/// The agent's limits from `[agent]`.
+fn limits(caller: &Caller) -> Limits {
+    let agent = caller.config().agent;
+    Limits {
+        max_steps: usize::try_from(agent.max_steps).unwrap_or(usize::MAX),
+        max_usd: agent.max_usd,
+    }
 }

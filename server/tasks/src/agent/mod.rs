@@ -127,6 +127,8 @@ pub async fn search(
             last_text.clone_from(&answer.text);
         }
         if steps.len() >= limits.max_steps {
+            // Its cost is the agent's all the same.
+            last = Some(answer);
             break format!(
                 "its limit of {} step{} was reached",
                 limits.max_steps,
