@@ -185,6 +185,10 @@ fn a_good_config_parses_into_typed_sections() {
                 failure_window_s: 60,
                 cooldown_s: 300,
             },
+            agent: Agent {
+                max_steps: 8,
+                max_usd: None,
+            },
             prompts: {},
         }"#]]
     .assert_eq(&format!("{config:#?}"));
@@ -211,7 +215,7 @@ fn an_unknown_top_level_key_far_from_any_lists_them() {
     check_error(
         "colour = \"blue\"\n",
         expect![
-            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts"
+            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts, agent"
         ],
     );
 }
