@@ -349,6 +349,10 @@ impl LanguageServer for Backend {
 
     async fn shutdown(&self) -> Result<()> {
         self.session.request_shutdown();
+        let session = self.session.clone();
+        if let Err(err) = tokio::task::spawn_blocking(move || session.save_index()).await {
+            tracing::warn!("saving the workspace index failed: {err}");
+        }
         tracing::info!("shutdown requested");
         Ok(())
     }

@@ -219,6 +219,18 @@ impl Session {
         index
     }
 
+    /// Saves what the workspace index read since it was last saved (at shutdown).
+    pub fn save_index(&self) {
+        let index = self
+            .workspace_index
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        if let Some(index) = index {
+            index.save_updates();
+        }
+    }
+
     /// Keeps our own file watcher alive (see `watcher.rs`).
     pub fn set_watcher(&self, watcher: notify::RecommendedWatcher) {
         *self.watcher.lock().unwrap_or_else(PoisonError::into_inner) = Some(watcher);

@@ -140,6 +140,10 @@ pub struct WorkspaceIndex {
     contents: RwLock<Contents>,
     /// Whether a refresh has finished: before, lookups see what is read so far.
     ready: AtomicBool,
+    /// Updates read since the index was last saved: saved when the owner closes it
+    /// ([`WorkspaceIndex::save_updates`]), not at every save of a file, which would write the
+    /// whole index each time (megabytes on a large workspace).
+    unsaved: AtomicBool,
     /// Serializes refreshes (a second one waits for the first, then finds little to do).
     refreshing: Mutex<()>,
     /// Updates announced ([`WorkspaceIndex::begin_update`]) and not yet done: a lookup waits
@@ -179,6 +183,7 @@ impl WorkspaceIndex {
             state_dir: None,
             contents: RwLock::new(Contents::default()),
             ready: AtomicBool::new(false),
+            unsaved: AtomicBool::new(false),
             refreshing: Mutex::new(()),
             pending: Mutex::new(0),
             updated: Condvar::new(),
@@ -274,7 +279,8 @@ impl WorkspaceIndex {
             }
         });
         self.ready.store(true, Ordering::SeqCst);
-        if report.parsed > 0 || report.dropped > 0 || !saved.is_empty() {
+        let updates = self.unsaved.swap(false, Ordering::SeqCst);
+        if report.parsed > 0 || report.dropped > 0 || !saved.is_empty() || updates {
             self.save();
         }
         tracing::debug!(
@@ -289,14 +295,23 @@ impl WorkspaceIndex {
 
     /// Brings paths up to date after they changed on disk: a file is read again (or dropped
     /// when it is gone, excluded, ignored or no longer a file a model may see); a directory is
-    /// walked; a deleted directory drops what was under it. Saves the index once if anything
-    /// changed, and returns how many files changed.
+    /// walked; a deleted directory drops what was under it. Returns how many files changed;
+    /// they are saved with [`WorkspaceIndex::save_updates`].
     pub fn update(&self, paths: &[PathBuf]) -> usize {
         let changed = paths.iter().map(|path| self.update_path(path)).sum();
         if changed > 0 {
-            self.save();
+            self.unsaved.store(true, Ordering::SeqCst);
         }
         changed
+    }
+
+    /// Saves the updates read since the last save, if any (a server calls it at shutdown).
+    /// Losing them costs only time: the next refresh finds those files' stamps changed and
+    /// reads them again.
+    pub fn save_updates(&self) {
+        if self.unsaved.swap(false, Ordering::SeqCst) {
+            self.save();
+        }
     }
 
     fn update_path(&self, absolute: &Path) -> usize {

@@ -175,3 +175,28 @@ fn several_roots_label_each_file_by_its_folder() {
         Some("src/lib.rs")
     );
 }
+
+#[test]
+fn updates_are_saved_when_asked_not_at_every_change() {
+    let dir = workspace(&[
+        ("a.py", "def alpha():\n    pass\n"),
+        ("b.py", "def beta():\n    pass\n"),
+    ]);
+    let state = tempfile::tempdir().expect("a temp dir");
+    let roots = [dir.path().to_path_buf()];
+    let index = WorkspaceIndex::new(&roots, &[]).saved_in(state.path());
+    index.refresh();
+    std::fs::write(dir.path().join("b.py"), "def beta_two():\n    pass\n").expect("writable");
+    assert_eq!(index.update(&[dir.path().join("b.py")]), 1);
+    // Not saved yet: another process reads b.py again.
+    let other = WorkspaceIndex::new(&roots, &[]).saved_in(state.path());
+    assert_eq!(other.refresh().parsed, 1);
+    // Saved: nothing to read again (`other` saved its own refresh too, so start over).
+    std::fs::write(dir.path().join("a.py"), "def alpha_two():\n    pass\n").expect("writable");
+    assert_eq!(index.update(&[dir.path().join("a.py")]), 1);
+    index.save_updates();
+    let third = WorkspaceIndex::new(&roots, &[]).saved_in(state.path());
+    let report = third.refresh();
+    assert_eq!((report.parsed, report.reused), (0, 2));
+    assert_eq!(third.lookup("alpha_two")[0].path, "a.py");
+}
