@@ -35,17 +35,14 @@ async fn a_question_is_answered_by_the_agent_with_checked_citations() {
     f.write("client.py", CLIENT);
     let uri = f.uri("client.py");
     f.server.open(&uri, "python", CLIENT).await;
-    f.command(
-        "switchboard.search",
-        &uri,
-        (3, 0, 6, 0),
-        Some("where is the retry policy configured?"),
-    )
-    .await;
-    f.accept_progress().await;
-    let (id, _) = f.server.server_request("window/showDocument").await;
-    f.server.respond(id, json!({ "success": true })).await;
-    let finished = f.finished().await;
+    let finished = f
+        .answer(
+            "switchboard.search",
+            &uri,
+            (3, 0, 6, 0),
+            Some("where is the retry policy configured?"),
+        )
+        .await;
     assert_eq!(finished["outcome"], "answered", "{finished}");
     let located: Vec<(String, u64)> = finished["locations"]
         .as_array()
@@ -143,17 +140,14 @@ async fn ask_with(scenario: &str, config: impl FnOnce(&mut serde_json::Value)) -
     f.write("client.py", CLIENT);
     let uri = f.uri("client.py");
     f.server.open(&uri, "python", CLIENT).await;
-    f.command(
-        "switchboard.search",
-        &uri,
-        (3, 0, 6, 0),
-        Some("where are retries?"),
-    )
-    .await;
-    f.accept_progress().await;
-    let (id, _) = f.server.server_request("window/showDocument").await;
-    f.server.respond(id, json!({ "success": true })).await;
-    let finished = f.finished().await;
+    let finished = f
+        .answer(
+            "switchboard.search",
+            &uri,
+            (3, 0, 6, 0),
+            Some("where are retries?"),
+        )
+        .await;
     assert_eq!(finished["outcome"], "answered", "{finished}");
     let path = finished["path"].as_str().expect("a path").to_owned();
     let document = std::fs::read_to_string(path).expect("the answer is written");

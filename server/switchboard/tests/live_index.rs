@@ -21,17 +21,15 @@ const EXTRA: &str = "pub fn brand_new(widget: &Widget) {}\n";
 /// Runs Explain on `build` and returns the text the model was sent.
 async fn explain_sends(f: &mut Fixture, uri: &str) -> String {
     let before = f.fake.requests().len();
-    f.command(
-        "switchboard.search",
-        uri,
-        (2, 0, 7, 0),
-        Some("What does build do?"),
-    )
-    .await;
-    f.accept_progress().await;
-    let (id, _) = f.server.server_request("window/showDocument").await;
-    f.server.respond(id, json!({ "success": true })).await;
-    assert_eq!(f.finished().await["outcome"], "answered");
+    let finished = f
+        .answer(
+            "switchboard.search",
+            uri,
+            (2, 0, 7, 0),
+            Some("What does build do?"),
+        )
+        .await;
+    assert_eq!(finished["outcome"], "answered");
     let requests = f.fake.requests();
     assert_eq!(requests.len(), before + 1);
     requests[before].body.to_string()
@@ -186,12 +184,9 @@ async fn a_citation_into_a_second_folder_is_a_valid_location() {
     })
     .await;
     let before = f.fake.requests().len();
-    f.command("switchboard.search", &uri, (2, 0, 7, 0), Some("Where?"))
+    let finished = f
+        .answer("switchboard.search", &uri, (2, 0, 7, 0), Some("Where?"))
         .await;
-    f.accept_progress().await;
-    let (id, _) = f.server.server_request("window/showDocument").await;
-    f.server.respond(id, json!({ "success": true })).await;
-    let finished = f.finished().await;
     // The packet calls both folders' files by the same kind of label.
     let sent = f.fake.requests()[before].body.to_string();
     assert!(sent.contains(&format!("{own_name}/src/main.rs")), "{sent}");

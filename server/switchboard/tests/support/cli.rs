@@ -72,3 +72,11 @@ impl Sandbox {
         self.command(args).output().expect("the binary runs").into()
     }
 }
+
+/// The fake provider on a free loopback port, answering as the TOML `scenario` says.
+pub async fn fake(scenario: &str) -> providers::fake::FakeProvider {
+    let scenario = providers::fake::Scenario::from_toml_str(scenario).expect("a good scenario");
+    providers::fake::FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
+        .await
+        .expect("the fake starts")
+}

@@ -200,6 +200,23 @@ impl Fixture {
         params["token"].clone()
     }
 
+    /// Runs a command whose result is an answer document (explain, plan, a search question):
+    /// accepts its progress, lets the editor open the answer, and returns its
+    /// `switchboard/finished`.
+    pub async fn answer(
+        &mut self,
+        command: &str,
+        uri: &str,
+        range: (u32, u32, u32, u32),
+        instruction: Option<&str>,
+    ) -> Value {
+        self.command(command, uri, range, instruction).await;
+        self.accept_progress().await;
+        let (id, _) = self.server.server_request("window/showDocument").await;
+        self.server.respond(id, json!({ "success": true })).await;
+        self.finished().await
+    }
+
     /// Waits for `switchboard/finished` and drops the progress notifications seen so far.
     pub async fn finished(&mut self) -> Value {
         let finished = self.server.notification("switchboard/finished").await;
