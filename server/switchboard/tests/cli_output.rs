@@ -35,10 +35,7 @@ fn a_closed_pipe_ends_a_command_quietly() {
 async fn fake_coder() -> providers::fake::FakeProvider {
     // Paced, so that a spinner has time to draw: 12 characters every 40 ms.
     let scenario = "[auth]\nrequired = false\n\n[[reply]]\nmodel = \"m-coder\"\ntext = \"```python\\ndef add(a, b):\\n    return a + b\\n```\"\ndelay_ms = 40\n";
-    let scenario = providers::fake::Scenario::from_toml_str(scenario).expect("a good scenario");
-    providers::fake::FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
-        .await
-        .expect("the fake starts")
+    support::cli::fake(scenario).await
 }
 
 fn workspace(fake: &providers::fake::FakeProvider) -> Sandbox {

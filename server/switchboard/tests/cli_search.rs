@@ -5,7 +5,7 @@
 
 mod support;
 
-use providers::fake::{FakeProvider, Scenario};
+use providers::fake::FakeProvider;
 use serde_json::Value;
 use support::cli::{Run, Sandbox};
 
@@ -38,10 +38,7 @@ usage = { input = 1300, output = 40 }
 "#;
 
 async fn fake() -> FakeProvider {
-    let scenario = Scenario::from_toml_str(SCENARIO).expect("a good scenario");
-    FakeProvider::start("127.0.0.1:0".parse().expect("an address"), scenario)
-        .await
-        .expect("the fake starts")
+    support::cli::fake(SCENARIO).await
 }
 
 fn sandbox(fake: &FakeProvider) -> Sandbox {

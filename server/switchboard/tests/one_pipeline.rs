@@ -48,16 +48,7 @@ async fn the_server_and_run_give_the_same_edit_for_the_same_reply() {
     f.shutdown().await;
 
     // Through `switchboard run --apply`, against a fake with the same scenario.
-    let fake = providers::fake::FakeProvider::start(
-        "127.0.0.1:0".parse().expect("an address"),
-        providers::fake::Scenario::from_toml_str(&format!(
-            "[auth]\nrequired = false\n\n{}",
-            scenario()
-        ))
-        .expect("a good scenario"),
-    )
-    .await
-    .expect("the fake starts");
+    let fake = support::cli::fake(&format!("[auth]\nrequired = false\n\n{}", scenario())).await;
     let sandbox = Sandbox::new();
     sandbox.write(
         ".switchboard.toml",
