@@ -44,9 +44,9 @@ async fn a_question_is_answered_by_the_agent_with_checked_citations() {
         )
         .await;
     assert_eq!(finished["outcome"], "answered", "{finished}");
-    let located: Vec<(String, u64)> = finished["locations"]
+    let located: Vec<(String, u64)> = finished["citations"]
         .as_array()
-        .expect("locations")
+        .expect("citations")
         .iter()
         .map(|l| {
             (
@@ -57,7 +57,7 @@ async fn a_question_is_answered_by_the_agent_with_checked_citations() {
                     .next()
                     .unwrap_or("")
                     .to_owned(),
-                l["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
+                l["start_line"].as_u64().unwrap_or(0),
             )
         })
         .collect();

@@ -135,7 +135,7 @@ async fn run_prints_a_diff_applies_reviews_and_answers() {
     let explained: Value = serde_json::from_str(&explained.stdout).expect("json");
     assert_eq!(explained["role"], "search");
     assert_eq!(explained["model"], "searcher");
-    assert_eq!(explained["citations"][0]["path"], "calc.py");
+    assert_eq!(explained["citations"][0]["label"], "calc.py");
     assert_eq!(explained["citations"][0]["start_line"], 1);
     assert_eq!(explained["citations"][0]["end_line"], 3);
     assert!(

@@ -99,7 +99,7 @@ async fn a_question_is_answered_after_grep_and_read_with_checked_citations() {
         .iter()
         .map(|c| {
             (
-                c["path"].as_str().unwrap_or("").to_owned(),
+                c["label"].as_str().unwrap_or("").to_owned(),
                 c["start_line"].as_u64().unwrap_or(0),
             )
         })
@@ -154,7 +154,7 @@ async fn the_step_limit_and_the_dollar_limit_stop_it_with_a_partial_answer() {
     assert_eq!(limited.code, Some(0), "{}", limited.stderr);
     let out: Value = serde_json::from_str(&limited.stdout).expect("json");
     assert_eq!(out["partial"], "its limit of 1 step was reached", "{out}");
-    let answer = out["answer"].as_str().unwrap_or("");
+    let answer = out["markdown"].as_str().unwrap_or("");
     assert!(answer.starts_with("**Partial answer**"), "{answer}");
     assert!(answer.contains("- grep \"RETRIES\" → 3 hits"), "{answer}");
     assert_eq!(out["calls"], 2);

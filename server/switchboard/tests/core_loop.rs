@@ -352,11 +352,11 @@ async fn answers_open_as_documents_with_checked_citations_and_plans_hand_off() {
     assert_eq!(finished["outcome"], "answered");
     assert_eq!(finished["uri"], shown["uri"]);
     assert_eq!(
-        finished["locations"].as_array().map(Vec::len),
+        finished["citations"].as_array().map(Vec::len),
         Some(1),
         "{finished}"
     );
-    assert_eq!(finished["locations"][0]["uri"], uri);
+    assert_eq!(finished["citations"][0]["uri"], uri);
     assert_eq!(finished["invalid_citations"], json!(["src/missing.rs:4"]));
     let path = finished["path"].as_str().expect("a path");
     assert!(

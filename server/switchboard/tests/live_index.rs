@@ -199,7 +199,7 @@ async fn a_citation_into_a_second_folder_is_a_valid_location() {
     let second_uri =
         tower_lsp_server::ls_types::Uri::from_file_path(second.path().join("src/extra.rs"))
             .expect("a file URI");
-    let locations = finished["locations"].as_array().expect("locations");
+    let locations = finished["citations"].as_array().expect("citations");
     assert_eq!(locations.len(), 2, "{finished}");
     assert_eq!(locations[0]["uri"], second_uri.as_str());
     assert_eq!(locations[1]["uri"], f.uri("src/widget.rs"));

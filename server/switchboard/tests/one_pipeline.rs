@@ -1,6 +1,7 @@
-//! One pipeline: the same reply gives the same result through the language server and through
-//! `switchboard run` (both go through `tasks::job::answer`): the same edit, the same findings,
-//! the same model and cost, and the same retry when a block fails.
+//! One pipeline: the same reply gives the same `Outcome` through the language server (its
+//! `switchboard/finished`) and through `switchboard run --json` (both go through
+//! `tasks::job::answer` and render `tasks::outcome::Outcome`): the same edit, the same findings,
+//! the same model, calls and cost, and the same retry when a block fails.
 
 mod support;
 
@@ -77,4 +78,56 @@ async fn the_server_and_run_give_the_same_edit_for_the_same_reply() {
         "{run_cost} vs {server_cost}"
     );
     assert_eq!(out["model"], finished["model"]);
+    // One Outcome: everything but the trace id is the same, field for field.
+    assert_eq!(out["calls"], 2);
+    assert_eq!(without_trace(out), without_trace(finished));
+}
+
+/// An outcome without its trace id, which differs from run to run.
+fn without_trace(mut outcome: Value) -> Value {
+    let id = outcome
+        .as_object_mut()
+        .and_then(|o| o.remove("trace_id"))
+        .expect("a trace id");
+    assert!(id.as_str().is_some_and(|id| !id.is_empty()), "{id}");
+    outcome
+}
+
+const REVIEWED: &str = "def div(a, b):\n    return a / b\n";
+const FINDINGS: &str = "```json\n[{\"line\": 2, \"severity\": \"warning\", \"message\": \"division by zero when b is 0\", \"fix\": \"    return a / b if b else 0\"}]\n```";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_and_run_give_the_same_outcome_for_the_same_review() {
+    let scenario = reply("m-reviewer", FINDINGS, "");
+    let mut f = Fixture::start(&scenario, PositionEncoding::Utf16).await;
+    f.write("div.py", REVIEWED);
+    let uri = f.uri("div.py");
+    f.server.open(&uri, "python", REVIEWED).await;
+    f.command("switchboard.review", &uri, (0, 0, 2, 0), None)
+        .await;
+    f.accept_progress().await;
+    let published = f
+        .server
+        .notification("textDocument/publishDiagnostics")
+        .await;
+    assert_eq!(published["diagnostics"].as_array().map(Vec::len), Some(1));
+    let finished = f.finished().await;
+    f.shutdown().await;
+
+    // The same config, as the file `run` reads, against a fake with the same scenario.
+    let fake = support::cli::fake(&format!("[auth]\nrequired = false\n\n{scenario}")).await;
+    let sandbox = Sandbox::new();
+    sandbox.write(
+        ".switchboard.toml",
+        &toml::to_string(&support::fixture::config(&fake)).expect("the config as toml"),
+    );
+    sandbox.write("div.py", REVIEWED);
+    let run = tokio::task::block_in_place(|| {
+        sandbox.run(&["run", "review", "div.py:1-2", "--json"])
+    });
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    let out: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(out["outcome"], "reviewed", "{out}");
+    assert_eq!(out["findings"][0]["message"], "division by zero when b is 0");
+    assert_eq!(without_trace(out), without_trace(finished));
 }

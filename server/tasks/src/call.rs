@@ -124,6 +124,8 @@ pub struct Answer {
     pub attempts: u32,
     pub trace_id: String,
     pub decision: Decision,
+    /// Calls answered for the job so far: 1, and one more for each [`Answer::after`].
+    pub calls: u32,
 }
 
 impl Answer {
@@ -133,6 +135,7 @@ impl Answer {
     pub fn after(mut self, first: Answer) -> Answer {
         self.cost_usd += first.cost_usd;
         self.attempts += first.attempts;
+        self.calls += first.calls;
         self
     }
 }
@@ -517,6 +520,7 @@ impl Caller {
             cost_usd,
             trace_id: spec.trace_id.clone(),
             decision: decision.clone(),
+            calls: 1,
         }))
     }
 

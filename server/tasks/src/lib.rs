@@ -7,6 +7,7 @@ pub mod agent;
 pub mod call;
 pub mod context;
 pub mod job;
+pub mod outcome;
 pub mod reply;
 
 pub use call::{

@@ -242,7 +242,7 @@ local function main()
   finished = run('16,17SwitchboardExplain', 'search')
   check(finished.outcome == 'answered', 'search outcome ' .. tostring(finished.outcome) .. ': ' ..
     tostring(finished.message))
-  check(#(finished.locations or {}) == 3, 'expected 3 checked citations, got ' .. #(finished.locations or {}))
+  check(#(finished.citations or {}) == 3, 'expected 3 checked citations, got ' .. #(finished.citations or {}))
   check(vim.deep_equal(finished.invalid_citations, { 'missing.py:3' }),
     'invalid citations: ' .. vim.inspect(finished.invalid_citations))
   local qf = vim.fn.getqflist({ items = 1, title = 1 })

@@ -136,17 +136,12 @@ local function money(value)
 end
 
 --- One cited place as a quickfix item, with the encoding-aware column and text Neovim computes.
-local function quickfix_item(location, encoding)
-  local ok, items = pcall(vim.lsp.util.locations_to_items, { location }, encoding)
-  local item = ok and items[1] or nil
-  if not item then
-    local start = location.range.start
-    item = { filename = vim.uri_to_fname(location.uri), lnum = start.line + 1, col = start.character + 1 }
-  end
-  local finish = location.range['end']
-  local last = finish.character == 0 and finish.line or finish.line + 1
-  if last > item.lnum then
-    item.end_lnum = last
+--- A checked citation of `switchboard/finished` (`{label, path, start_line, end_line, uri}`) as a
+--- quickfix item.
+local function quickfix_item(citation)
+  local item = { filename = citation.path, lnum = citation.start_line, col = 1, text = citation.label }
+  if (citation.end_line or 0) > citation.start_line then
+    item.end_lnum = citation.end_line
   end
   return item
 end
@@ -175,14 +170,12 @@ function M.on_finished(_, result, ctx)
   if outcome == 'applied' then
     notify(string.format('%s: applied (%s)%s', what, money(result.cost_usd), trace))
   elseif outcome == 'reviewed' then
-    notify(string.format('%s: %d finding(s) in the diagnostics (%s)%s', what, tonumber(result.findings) or 0,
-      money(result.cost_usd), trace))
+    local findings = type(result.findings) == 'table' and #result.findings or 0
+    notify(string.format('%s: %d finding(s) in the diagnostics (%s)%s', what, findings, money(result.cost_usd), trace))
   elseif outcome == 'answered' then
-    local locations = result.locations or {}
-    local encoding = client and client.offset_encoding or 'utf-16'
     local items = {}
-    for _, location in ipairs(locations) do
-      table.insert(items, quickfix_item(location, encoding))
+    for _, citation in ipairs(result.citations or {}) do
+      table.insert(items, quickfix_item(citation))
     end
     if #items > 0 then
       vim.fn.setqflist({}, ' ', {

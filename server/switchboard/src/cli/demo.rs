@@ -196,11 +196,11 @@ async fn demo(scratch: &Path) -> Result<Vec<String>, String> {
     print_finished(&finished);
     traces.extend(finished["trace_id"].as_str().map(str::to_string));
     outln!("{}", finished["markdown"].as_str().unwrap_or("").trim_end());
-    for location in finished["locations"].as_array().into_iter().flatten() {
+    for citation in finished["citations"].as_array().into_iter().flatten() {
         outln!(
             "  cites line {} to {}",
-            location["range"]["start"]["line"].as_u64().unwrap_or(0) + 1,
-            location["range"]["end"]["line"].as_u64().unwrap_or(0)
+            citation["start_line"].as_u64().unwrap_or(0),
+            citation["end_line"].as_u64().unwrap_or(0)
         );
     }
 

@@ -10,7 +10,7 @@ use ropey::Rope;
 use router::Role;
 use serde_json::{Value, json};
 use tasks::job::JobResult;
-use tasks::reply::FileChange;
+use tasks::outcome::{Citation, Ending, Outcome, Routing};
 
 use super::place::Place;
 use super::{FAILED, USAGE, print_json, runtime_and_config};
@@ -157,12 +157,16 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     );
     let read_other = |other: &str| files::read(&root, other, &exclude);
     let spinner = super::spinner::Spinner::start(role);
+    let mut routing = Routing::default();
     let done = runtime
         .block_on(tasks::job::run(
             &caller,
             &input,
             &read_other,
-            |event| spinner.heard(&event),
+            |event| {
+                routing.hear(&event);
+                spinner.heard(&event);
+            },
             futures::future::pending(),
         ))
         .map_err(|err| Stop {
@@ -173,147 +177,147 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         })?;
     spinner.finish();
     let answer = &done.answer;
-    let mut out = json!({
-        "trace_id": trace_id,
-        "role": role.as_str(),
-        "model": answer.alias,
-        "cost_usd": answer.cost_usd,
-    });
-    let result = done.result.as_ref().map_err(|err| Stop {
-        code: FAILED,
-        outcome: "refused",
-        message: format!(
-            "{}'s answer could not be used, so nothing was changed: {err}",
-            answer.alias
-        ),
-        extra: out.clone(),
-    })?;
-    match result {
-        JobResult::Edits(changes) => {
-            let diff = unified_diff(changes);
-            out["diff"] = json!(diff);
-            let warnings: Vec<String> = changes
-                .iter()
-                .filter_map(|c| c.syntax_warning.as_ref())
-                .map(|problem| {
-                    format!("{problem}; applied anyway ([edits] on_syntax_error = \"apply\")")
-                })
-                .collect();
-            for warning in &warnings {
-                eprintln!("switchboard: warning: {warning}");
-            }
-            out["warnings"] = json!(warnings);
-            out["files"] = json!(changes.iter().map(|c| &c.path).collect::<Vec<_>>());
-            out["created"] = json!(
-                changes
-                    .iter()
-                    .filter(|c| c.created)
-                    .map(|c| &c.path)
-                    .collect::<Vec<_>>()
-            );
-            if args.apply {
-                files::write_all(&root, changes, &exclude).map_err(|err| Stop {
-                    code: FAILED,
-                    outcome: "failed",
+    let ending = match (Ending::of(&answer.alias, &done.result), &done.result) {
+        (Ending::Diff(edits), Ok(JobResult::Edits(changes))) if args.apply => {
+            match files::write_all(&root, changes, &exclude) {
+                Ok(_) => Ending::Applied(edits),
+                Err(err) => Ending::Failed {
                     message: format!("cannot apply the edit: {err}"),
-                    extra: out.clone(),
-                })?;
-                out["outcome"] = json!("applied");
-                if !args.json {
-                    eprintln!(
-                        "switchboard: applied to {}",
-                        changes
-                            .iter()
-                            .map(|c| if c.created {
-                                format!("{} (new)", c.path)
-                            } else {
-                                c.path.clone()
-                            })
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                }
-            } else {
-                out["outcome"] = json!("diff");
-                if !args.json {
-                    out!("{}", coloured(&diff, colour_stdout()));
-                }
+                },
             }
         }
-        JobResult::Findings(findings) => {
-            out["outcome"] = json!("reviewed");
-            out["findings"] = json!(findings
-                .iter()
-                .map(|f| json!({ "line": f.line, "end_line": f.end_line, "severity": format!("{:?}", f.severity).to_lowercase(), "message": f.message, "fix": f.fix }))
-                .collect::<Vec<_>>());
-            if !args.json {
-                for f in findings {
-                    outln!(
-                        "{relative}:{}: {}: {}",
-                        f.line,
-                        format!("{:?}", f.severity).to_lowercase(),
-                        f.message
-                    );
-                }
-            }
-        }
-        JobResult::Answer(markdown) => {
-            out["outcome"] = json!("answered");
-            out["answer"] = json!(markdown);
+        (Ending::Answered(mut answered), _) => {
             // The places the answer cites, each checked against the workspace as the editor
             // checks them.
-            let (found, invalid) = cited(&root, &exclude, markdown);
-            out["citations"] = found;
-            out["invalid_citations"] = json!(invalid);
-            if !args.json {
-                outln!("{markdown}");
-            }
+            (answered.citations, answered.invalid_citations) =
+                cited(&root, &exclude, &answered.markdown);
+            Ending::Answered(answered)
         }
-    }
-    if args.json {
-        print_json(&out);
-    } else {
-        eprintln!(
-            "switchboard: {} by {} for ${:.4} (trace {trace_id})",
-            role.as_str(),
-            answer.alias,
-            answer.cost_usd
-        );
-    }
-    Ok(ExitCode::SUCCESS)
+        (ending, _) => ending,
+    };
+    let outcome = Outcome {
+        trace_id,
+        role,
+        model: answer.alias.clone(),
+        routed_model: routing
+            .routed_model
+            .unwrap_or_else(|| answer.alias.clone()),
+        fallbacks: routing.fallbacks,
+        cost_usd: answer.cost_usd,
+        calls: answer.calls,
+        ending,
+    };
+    Ok(render(&outcome, args.json, relative))
 }
 
-/// The places `markdown` cites that exist in the workspace at `root` (as JSON: path, lines,
-/// uri), and the others as text: checked as the editor checks them.
-pub(super) fn cited(root: &Path, exclude: &[String], markdown: &str) -> (Value, Vec<String>) {
+/// Prints an outcome: as JSON, or as text (the diff, the findings as `PATH:LINE: severity:
+/// message`, the answer) with what happened on stderr. The exit code: 1 when it was refused or
+/// failed.
+pub(super) fn render(outcome: &Outcome, json: bool, relative: &str) -> ExitCode {
+    let code = match &outcome.ending {
+        Ending::Refused { .. } | Ending::Failed { .. } | Ending::Cancelled => {
+            ExitCode::from(FAILED)
+        }
+        _ => ExitCode::SUCCESS,
+    };
+    if json {
+        print_json(outcome);
+        return code;
+    }
+    match &outcome.ending {
+        Ending::Applied(edits) => {
+            warn_all(&edits.warnings);
+            let files: Vec<String> = edits
+                .files
+                .iter()
+                .map(|path| {
+                    if edits.created.contains(path) {
+                        format!("{path} (new)")
+                    } else {
+                        path.clone()
+                    }
+                })
+                .collect();
+            eprintln!("switchboard: applied to {}", files.join(", "));
+        }
+        Ending::Diff(edits) => {
+            warn_all(&edits.warnings);
+            out!("{}", coloured(&edits.diff, colour_stdout()));
+        }
+        Ending::Reviewed { findings } => {
+            for f in findings {
+                let agreement = f
+                    .agreement
+                    .as_deref()
+                    .map(|a| format!(" ({a})"))
+                    .unwrap_or_default();
+                outln!(
+                    "{relative}:{}: {}: {}{agreement}",
+                    f.line,
+                    f.severity,
+                    f.message
+                );
+            }
+        }
+        Ending::Answered(answered) => {
+            outln!("{}", answered.markdown);
+            if !answered.invalid_citations.is_empty() {
+                eprintln!(
+                    "switchboard: these cited places are not in the workspace: {}",
+                    answered.invalid_citations.join(", ")
+                );
+            }
+        }
+        Ending::Unchanged { message }
+        | Ending::Refused { message }
+        | Ending::Failed { message } => {
+            eprintln!("switchboard: {message} (trace {})", outcome.trace_id);
+            return code;
+        }
+        Ending::Cancelled => {}
+    }
+    let steps = match &outcome.ending {
+        Ending::Answered(answered) if !answered.steps.is_empty() => format!(
+            " in {} step(s){}",
+            answered.steps.len(),
+            answered
+                .partial
+                .as_deref()
+                .map(|why| format!("; partial: {why}"))
+                .unwrap_or_default()
+        ),
+        _ => String::new(),
+    };
+    eprintln!(
+        "switchboard: {} by {}{steps} for ${:.4} (trace {})",
+        outcome.role.as_str(),
+        outcome.model,
+        outcome.cost_usd,
+        outcome.trace_id
+    );
+    code
+}
+
+fn warn_all(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("switchboard: warning: {warning}");
+    }
+}
+
+/// The places `markdown` cites that exist in the workspace at `root`, and the others as text:
+/// checked as the editor checks them.
+pub(super) fn cited(
+    root: &Path,
+    exclude: &[String],
+    markdown: &str,
+) -> (Vec<Citation>, Vec<String>) {
     let read = |path: &str| files::read(root, path, exclude).text();
     let roots = [root.to_path_buf()];
     let locate = |label: &str| {
         tasks::context::resolve_label(&roots, Some(root), label)
             .map(|(root, relative)| root.join(relative))
     };
-    let (found, invalid) = check_citations(markdown, &locate, &read);
-    let found = found
-        .iter()
-        .map(|location| {
-            let path = location
-                .uri
-                .to_file_path()
-                .and_then(|p| {
-                    p.strip_prefix(root)
-                        .ok()
-                        .map(|r| r.to_string_lossy().into_owned())
-                })
-                .unwrap_or_default();
-            json!({
-                "path": path,
-                "start_line": location.range.start.line + 1,
-                "end_line": location.range.end.line,
-                "uri": location.uri.as_str(),
-            })
-        })
-        .collect();
-    (Value::Array(found), invalid)
+    check_citations(markdown, &locate, &read)
 }
 
 /// Whether stdout takes colours: a terminal, unless `NO_COLOR` is set; or `CLICOLOR_FORCE`
@@ -352,22 +356,6 @@ fn coloured(diff: &str, colour: bool) -> String {
             format!("{style}{text}\x1b[0m{end}")
         })
         .collect()
-}
-
-/// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.
-pub fn unified_diff(changes: &[FileChange]) -> String {
-    let mut out = String::new();
-    for change in changes {
-        let diff = similar::TextDiff::from_lines(&change.before, &change.after);
-        out.push_str(
-            &diff
-                .unified_diff()
-                .context_radius(3)
-                .header(&format!("a/{}", change.path), &format!("b/{}", change.path))
-                .to_string(),
-        );
-    }
-    out
 }
 
 /// The image for `run vision`: the one named, else the first image path on the lines, resolved

@@ -2,10 +2,9 @@
 //! at the workspace with its tools step by step (each step on stderr and in the trace) and
 //! answers with places it cites, each checked as the editor checks them.
 
-use serde_json::json;
+use tasks::outcome::{Answered, Ending, Outcome, Routing};
 
-use super::print_json;
-use super::run::{RunArgs, cited};
+use super::run::{RunArgs, cited, render};
 use super::spinner::Spinner;
 use crate::config;
 
@@ -51,7 +50,8 @@ pub(super) fn ask(
     };
     let spinner = Spinner::start(router::Role::Search);
     let json_out = args.json;
-    let answer = runtime
+    let mut routing = Routing::default();
+    let found = runtime
         .block_on(tasks::agent::search(
             &caller,
             &base,
@@ -59,7 +59,10 @@ pub(super) fn ask(
             &tools,
             &limits,
             |event| match event {
-                tasks::agent::AgentEvent::Call(event) => spinner.heard(&event),
+                tasks::agent::AgentEvent::Call(event) => {
+                    routing.hear(&event);
+                    spinner.heard(&event);
+                }
                 tasks::agent::AgentEvent::Step(number, step) => {
                     let what = format!("{} {} → {}", step.tool, step.call, step.result);
                     spinner.step(number, &what);
@@ -72,41 +75,25 @@ pub(super) fn ask(
         ))
         .map_err(|err| format!("{err} (trace {trace_id})"))?;
     spinner.finish();
-    let (citations, invalid) = cited(&root, &exclude, &answer.markdown);
-    if args.json {
-        print_json(&json!({
-            "trace_id": trace_id,
-            "role": "search",
-            "model": answer.alias,
-            "cost_usd": answer.cost_usd,
-            "outcome": "answered",
-            "answer": answer.markdown,
-            "partial": answer.partial,
-            "steps": answer.steps,
-            "calls": answer.calls,
-            "citations": citations,
-            "invalid_citations": invalid,
-        }));
-    } else {
-        outln!("{}", answer.markdown);
-        if !invalid.is_empty() {
-            eprintln!(
-                "switchboard: these cited places are not in the workspace: {}",
-                invalid.join(", ")
-            );
-        }
-        eprintln!(
-            "switchboard: search by {} in {} step(s), {} call(s), for ${:.4} (trace {trace_id}){}",
-            answer.alias,
-            answer.steps.len(),
-            answer.calls,
-            answer.cost_usd,
-            answer
-                .partial
-                .as_deref()
-                .map(|why| format!("; partial: {why}"))
-                .unwrap_or_default()
-        );
-    }
-    Ok(std::process::ExitCode::SUCCESS)
+    let (citations, invalid_citations) = cited(&root, &exclude, &found.markdown);
+    let outcome = Outcome {
+        trace_id,
+        role: router::Role::Search,
+        routed_model: routing
+            .routed_model
+            .unwrap_or_else(|| found.alias.clone()),
+        model: found.alias,
+        fallbacks: routing.fallbacks,
+        cost_usd: found.cost_usd,
+        calls: u32::try_from(found.calls).unwrap_or(u32::MAX),
+        ending: Ending::Answered(Answered {
+            markdown: found.markdown,
+            citations,
+            invalid_citations,
+            partial: found.partial,
+            steps: found.steps,
+            document: None,
+        }),
+    };
+    Ok(render(&outcome, args.json, ""))
 }

@@ -11,8 +11,17 @@ use tokio_util::sync::CancellationToken;
 use super::run::{Job, root_of};
 use crate::session::Session;
 
+/// What the agent gave the job.
+pub(super) struct Found {
+    /// The last call's answer, every call's cost in it.
+    pub(super) answer: tasks::Answer,
+    pub(super) markdown: String,
+    pub(super) partial: Option<String>,
+    pub(super) steps: Vec<tasks::agent::tools::StepSummary>,
+}
+
 /// Runs the agent on the job's question (the prompt `spec` holds: the question and the
-/// selection's context); its last answer (every call's cost in it) and the markdown.
+/// selection's context).
 ///
 /// # Errors
 /// When no model answered, or on a cancel.
@@ -24,7 +33,7 @@ pub(super) async fn run(
     steps: &Arc<Mutex<Vec<String>>>,
     cancel: &CancellationToken,
     mut on_event: impl FnMut(CallEvent<'_>) + Send,
-) -> Result<(tasks::Answer, String), CallError> {
+) -> Result<Found, CallError> {
     let root = root_of(session, &job.uri)
         .or_else(|| session.sources().workspace_roots.first().cloned())
         .ok_or_else(|| {
@@ -66,7 +75,12 @@ pub(super) async fn run(
             job.trace_id
         ))
     })?;
-    Ok((answer, found.markdown))
+    Ok(Found {
+        answer,
+        markdown: found.markdown,
+        partial: found.partial,
+        steps: found.steps,
+    })
 }
 
 /// The agent's limits from `[agent]`.

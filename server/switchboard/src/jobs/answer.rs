@@ -1,17 +1,18 @@
 //! Search, explain and plan answers: the markdown is written under the state directory
 //! (`answers/TRACE.md`, never inside the workspace), and each place it cites is checked against
-//! the workspace before it becomes a `Location`.
+//! the workspace before it becomes a [`Citation`] of the outcome.
 
 use std::path::{Path, PathBuf};
 
-use tower_lsp_server::ls_types::{Location, Position, Range, Uri};
+use tasks::outcome::Citation;
+use tower_lsp_server::ls_types::Uri;
 
 /// An answer on disk, with the places it cites that exist, and those that do not.
 #[derive(Debug, Clone)]
 pub struct Written {
     pub path: PathBuf,
     pub uri: Uri,
-    pub locations: Vec<Location>,
+    pub citations: Vec<Citation>,
     /// Citations that name no file of the workspace, or lines past a file's end.
     pub invalid: Vec<String>,
 }
@@ -73,27 +74,19 @@ pub fn write(
             dir.display()
         )
     })?;
-    let (locations, invalid) = check_citations(markdown, locate, read);
+    let (citations, invalid) = check_citations(markdown, locate, read);
     let mut text = header.markdown();
     text.push_str(markdown.trim_end());
     text.push('\n');
-    if !locations.is_empty() {
+    if !citations.is_empty() {
         text.push_str("\n---\n\nCited places:\n\n");
-        for (citation, location) in tasks::reply::citations(markdown)
-            .iter()
-            .filter(|citation| !invalid.contains(&shown(citation)))
-            .zip(&locations)
-        {
-            let line = location.range.start.line + 1;
-            let absolute = location
-                .uri
-                .to_file_path()
-                .map(|path| path.display().to_string())
-                .unwrap_or_default();
+        for citation in &citations {
+            let line = citation.start_line;
             text.push_str(&format!(
-                "- [{}]({}#L{line}) `{absolute}:{line}`\n",
-                shown(citation),
-                location.uri.as_str()
+                "- [{}]({}#L{line}) `{}:{line}`\n",
+                shown(&citation.label, citation.start_line, citation.end_line),
+                citation.uri,
+                citation.path.display()
             ));
         }
     }
@@ -114,23 +107,22 @@ pub fn write(
     Ok(Written {
         path,
         uri,
-        locations,
+        citations,
         invalid,
     })
 }
 
-/// The citations of `markdown` that exist in the workspace as locations, and the others as
-/// text. `locate` gives the absolute path a cited label names (`None` outside the workspace),
-/// `read` its text as the editor has it (open) or on disk.
+/// The citations of `markdown` that exist in the workspace, and the others as text. `locate`
+/// gives the absolute path a cited label names (`None` outside the workspace), `read` its text
+/// as the editor has it (open) or on disk.
 pub fn check_citations(
     markdown: &str,
     locate: &dyn Fn(&str) -> Option<PathBuf>,
     read: &dyn Fn(&str) -> Option<String>,
-) -> (Vec<Location>, Vec<String>) {
-    let mut locations = Vec::new();
+) -> (Vec<Citation>, Vec<String>) {
+    let mut citations = Vec::new();
     let mut invalid = Vec::new();
     for citation in tasks::reply::citations(markdown) {
-        let shown = shown(&citation);
         let found = Some(&citation.path)
             .filter(|path| !path.split('/').any(|part| part == ".."))
             .and_then(|path| locate(path))
@@ -142,29 +134,30 @@ pub fn check_citations(
                     && citation.end_line <= lines;
                 fits.then_some(path)
             })
-            .and_then(Uri::from_file_path);
+            .and_then(|path| Some((Uri::from_file_path(&path)?, path)));
         match found {
-            Some(uri) => locations.push(Location {
-                uri,
-                range: Range::new(
-                    Position::new(citation.start_line - 1, 0),
-                    Position::new(citation.end_line, 0),
-                ),
+            Some((uri, path)) => citations.push(Citation {
+                label: citation.path.clone(),
+                path,
+                start_line: citation.start_line,
+                end_line: citation.end_line,
+                uri: uri.as_str().to_owned(),
             }),
-            None => invalid.push(shown),
+            None => invalid.push(shown(
+                &citation.path,
+                citation.start_line,
+                citation.end_line,
+            )),
         }
     }
-    (locations, invalid)
+    (citations, invalid)
 }
 
 /// A citation as written back: `path:line` or `path:start-end`.
-fn shown(citation: &tasks::reply::Citation) -> String {
-    if citation.start_line == citation.end_line {
-        format!("{}:{}", citation.path, citation.start_line)
+fn shown(label: &str, start_line: u32, end_line: u32) -> String {
+    if start_line == end_line {
+        format!("{label}:{start_line}")
     } else {
-        format!(
-            "{}:{}-{}",
-            citation.path, citation.start_line, citation.end_line
-        )
+        format!("{label}:{start_line}-{end_line}")
     }
 }

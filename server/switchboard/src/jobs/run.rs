@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tasks::context::OpenDocument;
 use tasks::job::{JobDone, JobInput};
+use tasks::outcome::{Ending, Fallback, Outcome};
 use tasks::reply::FileRead;
 use tasks::{CallError, CallEvent};
 use tokio_util::sync::CancellationToken;
@@ -277,7 +278,7 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     };
     let streamed = Arc::new(AtomicU64::new(0));
     let ticker = progress.as_ref().map(|_| streamed.clone());
-    let fallbacks = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let fallbacks = Arc::new(std::sync::Mutex::new(Vec::<Fallback>::new()));
     let steps = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
     let work = {
         let session = session.clone();
@@ -337,13 +338,16 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     if let Some(progress) = progress {
         progress.finish().await;
     }
-    let finished = match outcome {
-        Ok(Ok(step)) => super::result::finish(&session, &client, &trace_id, role, step).await,
-        Ok(Err(CallError::Cancelled)) => json!({ "outcome": "cancelled" }),
+    let (answered_by, cost_usd, calls, ending) = match outcome {
+        Ok(Ok(step)) => {
+            let done = super::result::finish(&session, &client, &trace_id, role, step).await;
+            (done.model, done.cost_usd, done.calls, done.ending)
+        }
+        Ok(Err(CallError::Cancelled)) => (model.clone(), 0.0, 0, Ending::Cancelled),
         Ok(Err(err)) => {
             let message = format!("switchboard: {} failed: {err}", verb(role));
             client.show_message(MessageType::ERROR, &message).await;
-            json!({ "outcome": "failed", "message": message })
+            (model.clone(), 0.0, 0, Ending::Failed { message })
         }
         Err(panic) => {
             let message = format!(
@@ -351,23 +355,29 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
                 verb(role)
             );
             client.show_message(MessageType::ERROR, &message).await;
-            json!({ "outcome": "failed", "message": message })
+            (model.clone(), 0.0, 0, Ending::Failed { message })
         }
     };
-    let mut params =
-        json!({ "trace_id": trace_id, "role": role.as_str(), "model": model, "cost_usd": 0.0 });
-    if let (Some(params), Value::Object(extra)) = (params.as_object_mut(), finished) {
-        params.extend(extra);
-    }
     // The model the command answered with, and every fallback from it, so that a bill from
     // another model is never a surprise.
-    params["routed_model"] = json!(model);
-    params["fallbacks"] = Value::Array(fallbacks.lock().map(|f| f.clone()).unwrap_or_default());
+    let outcome = Outcome {
+        trace_id,
+        role,
+        model: answered_by,
+        routed_model: model,
+        fallbacks: fallbacks.lock().map(|f| f.clone()).unwrap_or_default(),
+        cost_usd,
+        calls,
+        ending,
+    };
     if !session.client_support().shows_results
-        && let Some(summary) = super::result::summary(&params)
+        && let Some(summary) = outcome.summary()
     {
         client.show_message(MessageType::INFO, summary).await;
     }
+    let params = serde_json::to_value(&outcome).unwrap_or_else(|err| {
+        json!({ "trace_id": outcome.trace_id, "outcome": "failed", "message": err.to_string() })
+    });
     client.send_notification::<Finished>(params).await;
 }
 
@@ -383,6 +393,10 @@ pub(super) struct Step {
     pub(super) opening: u64,
     pub(super) revision: u64,
     pub(super) rope: text::Rope,
+    /// Why the search agent stopped before the model answered, when it did.
+    pub(super) partial: Option<String>,
+    /// The search agent's steps.
+    pub(super) steps: Vec<tasks::agent::tools::StepSummary>,
 }
 
 /// What the runner hears of a job while it works, for its progress.
@@ -390,7 +404,7 @@ struct Heard {
     /// Characters of answer streamed so far.
     streamed: Arc<AtomicU64>,
     /// Each fallback from one model to the next.
-    fallbacks: Arc<std::sync::Mutex<Vec<Value>>>,
+    fallbacks: Arc<std::sync::Mutex<Vec<Fallback>>>,
     /// The search agent's steps, in words (`step 1: grep "retry" → 14 hits`).
     steps: Arc<std::sync::Mutex<Vec<String>>>,
 }
@@ -419,7 +433,11 @@ async fn pipeline(
         }
         CallEvent::FallingBack { from, error, to } => {
             if let Ok(mut list) = fallbacks.lock() {
-                list.push(json!({ "from": from, "to": to, "error": error.to_string() }));
+                list.push(Fallback {
+                    from: from.to_owned(),
+                    to: to.to_owned(),
+                    error: error.to_string(),
+                });
             }
         }
         _ => {}
@@ -438,7 +456,7 @@ async fn pipeline(
         false
     };
     if question {
-        let (answer, markdown) = super::agent::run(
+        let found = super::agent::run(
             &session,
             &job,
             &caller,
@@ -448,8 +466,11 @@ async fn pipeline(
             on_event,
         )
         .await?;
-        let result = Ok(tasks::job::JobResult::Answer(markdown));
-        return Ok(step_of(&session, &job, answer, prepared.packet, result));
+        let result = Ok(tasks::job::JobResult::Answer(found.markdown));
+        let mut step = step_of(&session, &job, found.answer, prepared.packet, result);
+        step.partial = found.partial;
+        step.steps = found.steps;
+        return Ok(step);
     }
     let reader = OnBlockingThread {
         session: session.clone(),
@@ -496,6 +517,8 @@ fn step_of(
         opening: job.snapshot.opening,
         revision: job.snapshot.revision,
         rope: job.snapshot.rope.clone(),
+        partial: None,
+        steps: Vec::new(),
     }
 }
 
@@ -634,9 +657,9 @@ fn with_input<T>(session: &Session, job: &Job, f: impl FnOnce(&JobInput<'_>) -> 
 }
 
 /// The model the last fallback went to, if the call fell back.
-fn last_fallback(fallbacks: &std::sync::Mutex<Vec<Value>>) -> Option<String> {
+fn last_fallback(fallbacks: &std::sync::Mutex<Vec<Fallback>>) -> Option<String> {
     let list = fallbacks.lock().ok()?;
-    list.last()?["to"].as_str().map(str::to_string)
+    list.last().map(|fallback| fallback.to.clone())
 }
 
 /// The workspace folder a document is in.

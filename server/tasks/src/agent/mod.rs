@@ -4,6 +4,7 @@
 //! Each step is one routed, budgeted call (reserved in the ledger like any other) and a detail
 //! in the trace; a cancel stops the call in flight.
 
+pub mod library;
 pub mod tools;
 
 use std::future::Future;

@@ -31,6 +31,7 @@
 //! - `search`, `explain`, `plan`: markdown citing places as `path:line` or `path:start-end`.
 //!   See [`mod@citations`].
 
+pub mod agreement;
 mod blocks;
 pub mod check;
 pub mod citations;
@@ -45,6 +46,7 @@ mod habits;
 mod matching;
 mod naming;
 
+pub use agreement::{Agreed, Review, merge, same_issue};
 pub use check::{SyntaxProblem, syntax_problem};
 pub use citations::{Citation, citations};
 pub(crate) use edits::normalize_path;
