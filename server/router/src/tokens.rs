@@ -93,13 +93,16 @@ pub fn worst_case_usd(price: &Price, input_tokens: u64, max_output_tokens: u32) 
 
 /// How many output tokens an answer of `role` takes, as a rule: what a per-request cap must
 /// leave room for. A rewrite takes about the selection again (`lines` of it, at a generous 12
-/// tokens a line), and at least 1,024 tokens; a plan 2,048; a review, an explanation or an
-/// image's description 1,024.
+/// tokens a line), and at least 1,024 tokens; a plan or a second opinion 2,048; a review, an
+/// explanation, an image's description or a librarian's step 1,024.
 pub fn expected_output_tokens(role: crate::Role, lines: u32) -> u32 {
     match role {
         crate::Role::Implement => lines.saturating_mul(12).max(1024),
-        crate::Role::Plan => 2048,
-        crate::Role::Review | crate::Role::Search | crate::Role::Vision => 1024,
+        crate::Role::Plan | crate::Role::Oracle => 2048,
+        crate::Role::Review
+        | crate::Role::Search
+        | crate::Role::Vision
+        | crate::Role::Librarian => 1024,
     }
 }
 

@@ -122,12 +122,14 @@ async fn the_server_and_run_give_the_same_outcome_for_the_same_review() {
         &toml::to_string(&support::fixture::config(&fake)).expect("the config as toml"),
     );
     sandbox.write("div.py", REVIEWED);
-    let run = tokio::task::block_in_place(|| {
-        sandbox.run(&["run", "review", "div.py:1-2", "--json"])
-    });
+    let run =
+        tokio::task::block_in_place(|| sandbox.run(&["run", "review", "div.py:1-2", "--json"]));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     let out: Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(out["outcome"], "reviewed", "{out}");
-    assert_eq!(out["findings"][0]["message"], "division by zero when b is 0");
+    assert_eq!(
+        out["findings"][0]["message"],
+        "division by zero when b is 0"
+    );
     assert_eq!(without_trace(out), without_trace(finished));
 }

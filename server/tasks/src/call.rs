@@ -161,6 +161,9 @@ pub enum CallError {
     Ledger(String),
 }
 
+/// A reservation in the ledger, or none (no ledger, a free model).
+type Reserved<'a> = Option<(&'a Arc<Ledger>, ledger::ReservationId)>;
+
 /// Makes calls for one config. Cheap to share (`Arc`).
 pub struct Caller {
     router: Router,
@@ -303,22 +306,7 @@ impl Caller {
         cancelled: impl Future<Output = ()>,
     ) -> Result<Answer, CallError> {
         let mut cancelled = std::pin::pin!(cancelled.fuse());
-        if let Ok(ledger) = self.ledger() {
-            let json = serde_json::to_value(&decision).unwrap_or(serde_json::Value::Null);
-            let role = decision.role.as_str();
-            if let Err(err) = ledger.record_decision(&spec.trace_id, role, &json, Timestamp::now())
-            {
-                tracing::warn!("cannot record the routing decision: {err}");
-            }
-        }
-        on_event(CallEvent::Routed(&decision));
-        if let Some(message) = decision.refusal_message() {
-            return Err(match decision.refusal {
-                // Models exist but none may serve now (budget, keys, cooldowns): a refusal.
-                Some(Refusal::NothingFits) => CallError::Refused(message),
-                _ => CallError::NoRoute(message),
-            });
-        }
+        self.announce(spec, &decision, &mut on_event)?;
         let mut failures = Vec::new();
         let mut attempts = 0;
         for (index, candidate) in decision.candidates.iter().enumerate() {
@@ -326,12 +314,13 @@ impl Caller {
                 failures.push(format!("{}: not configured", candidate.alias));
                 continue;
             };
+            let reservation = self.reserve(spec, &decision, candidate)?;
             match self
                 .call_one(
                     spec,
                     &decision,
-                    candidate,
-                    client,
+                    (candidate, client),
+                    reservation,
                     &mut on_event,
                     cancelled.as_mut(),
                 )
@@ -360,19 +349,42 @@ impl Caller {
         )))
     }
 
-    /// One model's call: `Ok(Err(e))` when the model failed (the caller may fall back),
-    /// `Err` when the call must stop (budget, ledger).
-    async fn call_one(
+    /// Records the decision in the trace and tells `on_event`; a decision that refuses is the
+    /// error it says.
+    fn announce(
+        &self,
+        spec: &CallSpec,
+        decision: &Decision,
+        on_event: &mut impl FnMut(CallEvent<'_>),
+    ) -> Result<(), CallError> {
+        if let Ok(ledger) = self.ledger() {
+            let json = serde_json::to_value(decision).unwrap_or(serde_json::Value::Null);
+            let role = decision.role.as_str();
+            if let Err(err) = ledger.record_decision(&spec.trace_id, role, &json, Timestamp::now())
+            {
+                tracing::warn!("cannot record the routing decision: {err}");
+            }
+        }
+        on_event(CallEvent::Routed(decision));
+        match decision.refusal_message() {
+            None => Ok(()),
+            Some(message) => Err(match decision.refusal {
+                // Models exist but none may serve now (budget, keys, cooldowns): a refusal.
+                Some(Refusal::NothingFits) => CallError::Refused(message),
+                _ => CallError::NoRoute(message),
+            }),
+        }
+    }
+
+    /// Reserves a candidate's worst case under the budget caps; `None` without a ledger, where
+    /// only a free model may go.
+    fn reserve(
         &self,
         spec: &CallSpec,
         decision: &Decision,
         candidate: &Candidate,
-        client: &ModelClient,
-        on_event: &mut impl FnMut(CallEvent<'_>),
-        mut cancelled: Pin<&mut Fuse<impl Future<Output = ()>>>,
-    ) -> Result<Result<Answer, ProviderError>, CallError> {
-        let started = Timestamp::now();
-        let reservation = match self.ledger() {
+    ) -> Result<Reserved<'_>, CallError> {
+        match self.ledger() {
             Ok(ledger) => {
                 let request = ReservationRequest {
                     trace_id: spec.trace_id.clone(),
@@ -382,21 +394,101 @@ impl Caller {
                     worst_case_usd: candidate.worst_case_usd,
                     lease: LEASE,
                 };
-                match ledger.reserve(request, &self.caps(), started) {
-                    Ok(reservation) => Some((ledger, reservation.id)),
-                    Err(err @ LedgerError::Refused(_)) => {
-                        return Err(CallError::Refused(err.to_string()));
-                    }
-                    Err(err) => return Err(CallError::Ledger(err.to_string())),
+                match ledger.reserve(request, &self.caps(), Timestamp::now()) {
+                    Ok(reservation) => Ok(Some((ledger, reservation.id))),
+                    Err(err @ LedgerError::Refused(_)) => Err(CallError::Refused(err.to_string())),
+                    Err(err) => Err(CallError::Ledger(err.to_string())),
                 }
             }
-            Err(why) if candidate.worst_case_usd > 0.0 => {
-                return Err(CallError::Refused(format!(
-                    "the cost ledger is unavailable ({why}), so paid calls are refused rather than left unmetered; fix the ledger or use a local model"
-                )));
+            Err(why) if candidate.worst_case_usd > 0.0 => Err(CallError::Refused(format!(
+                "the cost ledger is unavailable ({why}), so paid calls are refused rather than left unmetered; fix the ledger or use a local model"
+            ))),
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Sends the same request to the first `n` candidates of `decision` at once (`[review]
+    /// fanout`). Every one's worst case is reserved before any is sent, all or none, so a budget
+    /// that pays for one review but not two refuses before spending anything. No fallbacks: a
+    /// model that fails gives its error in its place. Each call is in the trace.
+    ///
+    /// # Errors
+    /// A refusal (routing or budget), a ledger error, or [`CallError::Cancelled`].
+    pub async fn call_each(
+        &self,
+        spec: &CallSpec,
+        decision: Decision,
+        n: usize,
+        on_event: impl FnMut(CallEvent<'_>) + Send,
+        cancelled: impl Future<Output = ()> + Clone,
+    ) -> Result<Vec<(String, Result<Answer, ProviderError>)>, CallError> {
+        let on_event = std::sync::Mutex::new(on_event);
+        let hear = |event: CallEvent<'_>| {
+            if let Ok(mut on_event) = on_event.lock() {
+                on_event(event);
             }
-            Err(_) => None,
         };
+        self.announce(spec, &decision, &mut { hear })?;
+        let chosen: Vec<(&Candidate, &ModelClient)> = decision
+            .candidates
+            .iter()
+            .filter_map(|c| Some((c, self.clients.get(&c.alias)?)))
+            .take(n)
+            .collect();
+        let mut held = Vec::new();
+        for (candidate, _) in &chosen {
+            match self.reserve(spec, &decision, candidate) {
+                Ok(reservation) => held.push(reservation),
+                Err(err) => {
+                    for (ledger, id) in held.into_iter().flatten() {
+                        if let Err(err) = ledger.release(id) {
+                            tracing::warn!("cannot release a reservation: {err}");
+                        }
+                    }
+                    return Err(err);
+                }
+            }
+        }
+        let calls = chosen
+            .iter()
+            .zip(held)
+            .map(|((candidate, client), reservation)| {
+                let cancelled = cancelled.clone();
+                let (decision, hear) = (&decision, &hear);
+                async move {
+                    let cancelled = std::pin::pin!(cancelled.fuse());
+                    let answer = self
+                        .call_one(
+                            spec,
+                            decision,
+                            (candidate, client),
+                            reservation,
+                            &mut |event| hear(event),
+                            cancelled,
+                        )
+                        .await;
+                    (candidate.alias.clone(), answer)
+                }
+            });
+        let mut answers = Vec::new();
+        for (alias, answer) in futures::future::join_all(calls).await {
+            answers.push((alias, answer?));
+        }
+        Ok(answers)
+    }
+
+    /// One model's call on its `reservation`: `Ok(Err(e))` when the model failed (the caller
+    /// may fall back), `Err` when the call must stop (ledger, cancel).
+    async fn call_one(
+        &self,
+        spec: &CallSpec,
+        decision: &Decision,
+        (candidate, client): (&Candidate, &ModelClient),
+        reservation: Reserved<'_>,
+        on_event: &mut impl FnMut(CallEvent<'_>),
+        mut cancelled: Pin<&mut Fuse<impl Future<Output = ()>>>,
+    ) -> Result<Result<Answer, ProviderError>, CallError> {
+        let started = Timestamp::now();
 
         // The router may have asked for a shorter answer than the model's limit, so that a
         // per-request cap holds; the request says so to the provider.

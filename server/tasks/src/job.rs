@@ -65,8 +65,13 @@ pub enum JobResult {
     Edits(Vec<FileChange>),
     /// Review.
     Findings(Vec<Finding>),
-    /// Search, explain, plan: markdown.
+    /// Search, explain, plan, librarian: markdown.
     Answer(String),
+    /// Oracle: a second opinion in markdown, and its concerns about lines of the file.
+    Opinion {
+        markdown: String,
+        concerns: Vec<Finding>,
+    },
 }
 
 /// A finished call and what its reply gave (or why it gave nothing usable).
@@ -287,7 +292,8 @@ impl ReadReply for InPlace<'_> {
 /// already routed, as the language server does when a command arrives), the reply read by
 /// `reader`, and, when it cannot be used as it stands, the one retry [`retry_spec`] allows,
 /// read on top of it. Returns the answer (both calls' cost when there was a retry) and what the
-/// reply gave.
+/// reply gave. A review under `[review] fanout = N` asks N models at once and merges their
+/// findings ([`crate::fanout`]).
 ///
 /// # Errors
 /// A [`CallError`] when no model answered, or on a cancel.
@@ -301,6 +307,11 @@ pub async fn answer(
 ) -> Result<(Answer, Result<JobResult, ReplyError>), CallError> {
     // Heard by the first call and by the retry, if there is one.
     let cancelled = cancelled.boxed().shared();
+    let fanout = usize::try_from(caller.config().review.fanout).unwrap_or(1);
+    if fanout > 1 && matches!(spec.target, Target::Role(Role::Review)) {
+        return crate::fanout::review(caller, spec, decision, fanout, reader, on_event, cancelled)
+            .await;
+    }
     let answer = match decision {
         Some(decision) => {
             caller
@@ -534,15 +545,27 @@ pub fn interpret(
             checked(caller, &input.trace_id, changes).map(JobResult::Edits)
         }
         Role::Review => {
-            // ropey counts the empty line after a final newline; a finding there is no line.
-            let mut lines = input.rope.len_lines();
-            if input.rope.len_chars() > 0 && input.rope.char(input.rope.len_chars() - 1) == '\n' {
-                lines -= 1;
-            }
-            reply::parse_findings(text, lines).map(JobResult::Findings)
+            reply::parse_findings(text, file_lines(input.rope)).map(JobResult::Findings)
         }
-        Role::Search | Role::Plan | Role::Vision => Ok(JobResult::Answer(text.to_string())),
+        Role::Oracle => Ok(JobResult::Opinion {
+            markdown: text.to_string(),
+            // Concerns are optional: an opinion without its block is an opinion all the same.
+            concerns: reply::parse_findings(text, file_lines(input.rope)).unwrap_or_default(),
+        }),
+        Role::Search | Role::Plan | Role::Vision | Role::Librarian => {
+            Ok(JobResult::Answer(text.to_string()))
+        }
     }
+}
+
+/// The lines of a file as findings count them: ropey counts the empty line after a final
+/// newline, and a finding there is no line.
+pub fn file_lines(rope: &Rope) -> usize {
+    let mut lines = rope.len_lines();
+    if rope.len_chars() > 0 && rope.char(rope.len_chars() - 1) == '\n' {
+        lines -= 1;
+    }
+    lines
 }
 
 /// The packet's budget: what the role's first model can read besides its answer, at most

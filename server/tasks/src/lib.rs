@@ -6,6 +6,7 @@
 pub mod agent;
 pub mod call;
 pub mod context;
+pub mod fanout;
 pub mod job;
 pub mod outcome;
 pub mod reply;

@@ -50,13 +50,21 @@ pub enum Ending {
     /// The edits, not applied (`run` without `--apply`).
     Diff(Edits),
     /// The model answered with the text as it already is.
-    Unchanged { message: String },
-    Reviewed { findings: Vec<ReviewFinding> },
+    Unchanged {
+        message: String,
+    },
+    Reviewed {
+        findings: Vec<ReviewFinding>,
+    },
     Answered(Answered),
     /// The reply could not be used, or the editor refused the edit; nothing was applied.
-    Refused { message: String },
+    Refused {
+        message: String,
+    },
     /// No model answered, or writing the result failed.
-    Failed { message: String },
+    Failed {
+        message: String,
+    },
     Cancelled,
 }
 
@@ -82,12 +90,6 @@ pub struct ReviewFinding {
     pub severity: &'static str,
     pub message: String,
     pub fix: Option<String>,
-    /// The models that reported it, when several reviewed (`[review] fanout`).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub models: Vec<String>,
-    /// `2 of 2 models`, when several reviewed.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub agreement: Option<String>,
 }
 
 /// An answer (search, explain, plan, vision, librarian, oracle).
@@ -101,6 +103,9 @@ pub struct Answered {
     /// Why an agent stopped before the model answered; the answer is then what it found.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partial: Option<String>,
+    /// The oracle's concerns about lines of the file (diagnostics in the editor).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub concerns: Vec<ReviewFinding>,
     /// An agent's steps, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub steps: Vec<StepSummary>,
@@ -138,23 +143,23 @@ impl Ending {
     pub fn of(model: &str, result: &Result<JobResult, ReplyError>) -> Ending {
         match result {
             Err(err) => Ending::Refused {
-                message: format!("{model}'s answer could not be used, so nothing was applied: {err}"),
+                message: format!(
+                    "{model}'s answer could not be used, so nothing was applied: {err}"
+                ),
             },
             Ok(JobResult::Edits(changes)) if changes.is_empty() => Ending::Unchanged {
-                message: format!("{model} answered with the text as it already is; nothing to apply"),
+                message: format!(
+                    "{model} answered with the text as it already is; nothing to apply"
+                ),
             },
             Ok(JobResult::Edits(changes)) => Ending::Diff(Edits::of(changes)),
             Ok(JobResult::Findings(findings)) => Ending::Reviewed {
                 findings: findings.iter().map(ReviewFinding::of).collect(),
             },
-            Ok(JobResult::Answer(markdown)) => Ending::Answered(Answered {
-                markdown: markdown.clone(),
-                citations: Vec::new(),
-                invalid_citations: Vec::new(),
-                partial: None,
-                steps: Vec::new(),
-                document: None,
-            }),
+            Ok(JobResult::Answer(markdown)) => Ending::Answered(Answered::of(markdown, &[])),
+            Ok(JobResult::Opinion { markdown, concerns }) => {
+                Ending::Answered(Answered::of(markdown, concerns))
+            }
         }
     }
 
@@ -169,6 +174,21 @@ impl Ending {
             Ending::Refused { .. } => "refused",
             Ending::Failed { .. } => "failed",
             Ending::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl Answered {
+    /// An answer with its citations not checked yet.
+    pub fn of(markdown: &str, concerns: &[Finding]) -> Answered {
+        Answered {
+            markdown: markdown.to_owned(),
+            citations: Vec::new(),
+            invalid_citations: Vec::new(),
+            partial: None,
+            concerns: concerns.iter().map(ReviewFinding::of).collect(),
+            steps: Vec::new(),
+            document: None,
         }
     }
 }
@@ -205,8 +225,6 @@ impl ReviewFinding {
             severity: severity_name(finding.severity),
             message: finding.message.clone(),
             fix: finding.fix.clone(),
-            models: Vec::new(),
-            agreement: None,
         }
     }
 }

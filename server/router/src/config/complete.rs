@@ -178,6 +178,12 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
                 }
             })
             .unwrap_or_default(),
+        review: whole
+            .review
+            .map(|r| super::Review {
+                fanout: r.fanout.unwrap_or(super::Review::default().fanout).max(1),
+            })
+            .unwrap_or_default(),
         prompts: whole.prompts.unwrap_or_default(),
     })
 }

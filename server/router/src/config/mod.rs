@@ -21,11 +21,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use sections::{
-    Agent, Budget, Edits, OnExceed, OnSyntaxError, Privacy, Role, Routing, Rule, UnknownRole, When,
+    Agent, Budget, Edits, OnExceed, OnSyntaxError, Privacy, Review, Role, Routing, Rule,
+    UnknownRole, When,
 };
 use sections::{
-    PartialAgent, PartialBudget, PartialEdits, PartialPrivacy, PartialRoles, PartialRouting,
-    PartialRule,
+    PartialAgent, PartialBudget, PartialEdits, PartialPrivacy, PartialReview, PartialRoles,
+    PartialRouting, PartialRule,
 };
 
 /// The wire formats a provider can speak (the config spelling is the serde name).
@@ -141,6 +142,7 @@ pub struct Config {
     pub edits: Edits,
     pub routing: Routing,
     pub agent: Agent,
+    pub review: Review,
     /// `[prompts]`: template texts by role (`implement`, `review`, ...) that replace the
     /// built-in ones; the tasks crate parses them.
     pub prompts: BTreeMap<String, String>,
@@ -221,6 +223,7 @@ struct PartialConfig {
     edits: Option<PartialEdits>,
     routing: Option<PartialRouting>,
     agent: Option<PartialAgent>,
+    review: Option<PartialReview>,
     prompts: Option<BTreeMap<String, String>>,
 }
 

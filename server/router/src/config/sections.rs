@@ -22,16 +22,22 @@ pub enum Role {
     Review,
     Search,
     Vision,
+    /// The search agent over the sources of the workspace's dependencies, read-only.
+    Librarian,
+    /// A second opinion from the strongest reasoning model, read-only.
+    Oracle,
 }
 
 impl Role {
     /// Every role, in the order tables list them.
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::Plan,
         Role::Implement,
         Role::Review,
         Role::Search,
         Role::Vision,
+        Role::Librarian,
+        Role::Oracle,
     ];
 
     /// The config spelling.
@@ -42,6 +48,8 @@ impl Role {
             Role::Review => "review",
             Role::Search => "search",
             Role::Vision => "vision",
+            Role::Librarian => "librarian",
+            Role::Oracle => "oracle",
         }
     }
 
@@ -51,7 +59,15 @@ impl Role {
     }
 }
 
-pub(crate) const ROLE_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
+pub(crate) const ROLE_KEYS: &[&str] = &[
+    "plan",
+    "implement",
+    "review",
+    "search",
+    "vision",
+    "librarian",
+    "oracle",
+];
 
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -232,6 +248,20 @@ impl Default for Agent {
     }
 }
 
+/// `[review]`, an extension of the product contract: review by several models at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Review {
+    /// The first this many models of the review role's list review the same packet in
+    /// parallel, and their findings are merged; 1 is one model.
+    pub fanout: u32,
+}
+
+impl Default for Review {
+    fn default() -> Self {
+        Review { fanout: 1 }
+    }
+}
+
 /// What to do with an edit that leaves a syntax error where the file had none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -298,8 +328,10 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets", "allow_outside_workspace"];
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
 pub(crate) const AGENT_KEYS: &[&str] = &["max_steps", "max_usd"];
+pub(crate) const REVIEW_KEYS: &[&str] = &["fanout"];
 /// `[prompts]`: a template per role, replacing the built-in one.
-pub(crate) const PROMPT_KEYS: &[&str] = &["plan", "implement", "review", "search", "vision"];
+pub(crate) const PROMPT_KEYS: &[&str] =
+    &["plan", "implement", "review", "search", "vision", "oracle"];
 pub(crate) const ROUTING_KEYS: &[&str] =
     &["cooldown_after_failures", "failure_window_s", "cooldown_s"];
 
@@ -364,6 +396,12 @@ pub(crate) struct PartialEdits {
 pub(crate) struct PartialAgent {
     pub(crate) max_steps: Option<u32>,
     pub(crate) max_usd: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartialReview {
+    pub(crate) fanout: Option<u32>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -9,6 +9,7 @@ use clap::Args;
 use ropey::Rope;
 use router::Role;
 use serde_json::{Value, json};
+use tasks::agent::library::{self, Library};
 use tasks::job::JobResult;
 use tasks::outcome::{Citation, Ending, Outcome, Routing};
 
@@ -19,7 +20,8 @@ use switchboard::{check_citations, files, image};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// implement, review, search (or explain), plan, vision (or ask: the instruction decides).
+    /// implement, review, search (or explain), plan, vision, oracle (a second opinion),
+    /// librarian (with --question), or ask (the instruction decides).
     #[arg(value_name = "ROLE")]
     role: String,
     /// The file, optionally with 1-based inclusive lines: `src/lib.rs:10-40` (not needed for
@@ -27,7 +29,8 @@ pub struct RunArgs {
     #[arg(value_name = "PATH[:START-END]")]
     place: Option<String>,
     /// For search: a question about the workspace, answered by the search agent, which looks
-    /// with grep, read, outline, definition and references, step by step.
+    /// with grep, read, outline, definition and references, step by step; for librarian: a
+    /// question about the dependencies, answered from their sources the same way.
     #[arg(long, value_name = "TEXT")]
     pub(super) question: Option<String>,
     /// For search --question: tool rounds at most (default: `[agent] max_steps`, 8).
@@ -106,10 +109,15 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             .to_string(),
         extra: Value::Null,
     })?;
-    if role == Role::Search
+    if role == Role::Librarian && args.question.is_none() {
+        return Err(usage(
+            "the librarian answers a question about the dependencies: give --question TEXT",
+        ));
+    }
+    if matches!(role, Role::Search | Role::Librarian)
         && let Some(question) = &args.question
     {
-        return super::search::ask(args, question, runtime, config).map_err(|message| Stop {
+        return super::search::ask(args, role, question, runtime, config).map_err(|message| Stop {
             code: FAILED,
             outcome: "failed",
             message,
@@ -190,7 +198,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
             // The places the answer cites, each checked against the workspace as the editor
             // checks them.
             (answered.citations, answered.invalid_citations) =
-                cited(&root, &exclude, &answered.markdown);
+                cited(&root, &exclude, None, &answered.markdown);
             Ending::Answered(answered)
         }
         (ending, _) => ending,
@@ -199,9 +207,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         trace_id,
         role,
         model: answer.alias.clone(),
-        routed_model: routing
-            .routed_model
-            .unwrap_or_else(|| answer.alias.clone()),
+        routed_model: routing.routed_model.unwrap_or_else(|| answer.alias.clone()),
         fallbacks: routing.fallbacks,
         cost_usd: answer.cost_usd,
         calls: answer.calls,
@@ -245,22 +251,11 @@ pub(super) fn render(outcome: &Outcome, json: bool, relative: &str) -> ExitCode 
             out!("{}", coloured(&edits.diff, colour_stdout()));
         }
         Ending::Reviewed { findings } => {
-            for f in findings {
-                let agreement = f
-                    .agreement
-                    .as_deref()
-                    .map(|a| format!(" ({a})"))
-                    .unwrap_or_default();
-                outln!(
-                    "{relative}:{}: {}: {}{agreement}",
-                    f.line,
-                    f.severity,
-                    f.message
-                );
-            }
+            print_findings(relative, findings);
         }
         Ending::Answered(answered) => {
             outln!("{}", answered.markdown);
+            print_findings(relative, &answered.concerns);
             if !answered.invalid_citations.is_empty() {
                 eprintln!(
                     "switchboard: these cited places are not in the workspace: {}",
@@ -298,24 +293,40 @@ pub(super) fn render(outcome: &Outcome, json: bool, relative: &str) -> ExitCode 
     code
 }
 
+/// Findings (or an oracle's concerns) as `PATH:LINE: severity: message`, which editors and
+/// terminals turn into links.
+fn print_findings(relative: &str, findings: &[tasks::outcome::ReviewFinding]) {
+    for f in findings {
+        outln!("{relative}:{}: {}: {}", f.line, f.severity, f.message);
+    }
+}
+
 fn warn_all(warnings: &[String]) {
     for warning in warnings {
         eprintln!("switchboard: warning: {warning}");
     }
 }
 
-/// The places `markdown` cites that exist in the workspace at `root`, and the others as text:
-/// checked as the editor checks them.
+/// The places `markdown` cites that exist in the workspace at `root` (or, for the librarian,
+/// in one of the `libraries` as `name@version/path`), and the others as text: checked as the
+/// editor checks them.
 pub(super) fn cited(
     root: &Path,
     exclude: &[String],
+    libraries: Option<&[Library]>,
     markdown: &str,
 ) -> (Vec<Citation>, Vec<String>) {
-    let read = |path: &str| files::read(root, path, exclude).text();
+    let libraries = libraries.unwrap_or_default();
+    let read = |label: &str| match library::resolve(libraries, label) {
+        Some(path) => std::fs::read_to_string(path).ok(),
+        None => files::read(root, label, exclude).text(),
+    };
     let roots = [root.to_path_buf()];
     let locate = |label: &str| {
-        tasks::context::resolve_label(&roots, Some(root), label)
-            .map(|(root, relative)| root.join(relative))
+        library::resolve(libraries, label).or_else(|| {
+            tasks::context::resolve_label(&roots, Some(root), label)
+                .map(|(root, relative)| root.join(relative))
+        })
     };
     check_citations(markdown, &locate, &read)
 }

@@ -1,6 +1,7 @@
-//! `switchboard run search --question TEXT`: the search agent from a terminal. The model looks
-//! at the workspace with its tools step by step (each step on stderr and in the trace) and
-//! answers with places it cites, each checked as the editor checks them.
+//! `switchboard run search --question TEXT` and `switchboard run librarian --question TEXT`: the
+//! search agent from a terminal, over the workspace or over its dependencies' sources (the
+//! librarian). The model looks with its tools step by step (each step on stderr and in the
+//! trace) and answers with places it cites, each checked as the editor checks them.
 
 use tasks::outcome::{Answered, Ending, Outcome, Routing};
 
@@ -8,12 +9,14 @@ use super::run::{RunArgs, cited, render};
 use super::spinner::Spinner;
 use crate::config;
 
-/// Answers `question` about the workspace the command runs in.
+/// Answers `question` about the workspace the command runs in (`role` search), or about its
+/// dependencies (`role` librarian).
 ///
 /// # Errors
 /// What stopped it, in words: no model, the budget, a provider error.
 pub(super) fn ask(
     args: &RunArgs,
+    role: router::Role,
     question: &str,
     runtime: tokio::runtime::Runtime,
     config: router::Config,
@@ -24,15 +27,25 @@ pub(super) fn ask(
     let caller = config::caller(config, config::ledger(None));
     let index = config::workspace_index(std::slice::from_ref(&root), &exclude, None);
     index.refresh();
+    let libraries = (role == router::Role::Librarian).then(|| {
+        tasks::agent::library::dependencies(&root, &tasks::agent::library::Places::from_env())
+    });
+    if libraries.as_ref().is_some_and(Vec::is_empty) {
+        return Err(format!(
+            "no dependency sources found for {}: the librarian reads the crates of Cargo.lock in the cargo registry (run `cargo fetch` first), a virtual environment's site-packages (.venv, venv or $VIRTUAL_ENV) and node_modules",
+            root.display()
+        ));
+    }
     let tools = tasks::agent::tools::WorkspaceTools {
         root: root.clone(),
         exclude: exclude.clone(),
         index: Some(&index),
         state_dir: config::state_dir(None).ok(),
+        libraries,
     };
     let trace_id = ledger::new_trace_id();
     let base = tasks::CallSpec {
-        target: tasks::Target::Role(router::Role::Search),
+        target: tasks::Target::Role(role),
         trace_id: trace_id.clone(),
         request: providers::Request::default(),
         // The system prompt, the tools and the question, counted; each step adds what the
@@ -48,7 +61,7 @@ pub(super) fn ask(
         max_steps: usize::try_from(args.max_steps.unwrap_or(agent.max_steps)).unwrap_or(usize::MAX),
         max_usd: args.max_usd.or(agent.max_usd),
     };
-    let spinner = Spinner::start(router::Role::Search);
+    let spinner = Spinner::start(role);
     let json_out = args.json;
     let mut routing = Routing::default();
     let found = runtime
@@ -75,13 +88,12 @@ pub(super) fn ask(
         ))
         .map_err(|err| format!("{err} (trace {trace_id})"))?;
     spinner.finish();
-    let (citations, invalid_citations) = cited(&root, &exclude, &found.markdown);
+    let (citations, invalid_citations) =
+        cited(&root, &exclude, tools.libraries.as_deref(), &found.markdown);
     let outcome = Outcome {
         trace_id,
-        role: router::Role::Search,
-        routed_model: routing
-            .routed_model
-            .unwrap_or_else(|| found.alias.clone()),
+        role,
+        routed_model: routing.routed_model.unwrap_or_else(|| found.alias.clone()),
         model: found.alias,
         fallbacks: routing.fallbacks,
         cost_usd: found.cost_usd,
@@ -91,6 +103,7 @@ pub(super) fn ask(
             citations,
             invalid_citations,
             partial: found.partial,
+            concerns: Vec::new(),
             steps: found.steps,
             document: None,
         }),

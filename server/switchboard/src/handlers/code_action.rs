@@ -191,6 +191,8 @@ pub fn command_for(role: Role) -> &'static str {
         Role::Search => "switchboard.search",
         Role::Plan => "switchboard.plan",
         Role::Vision => "switchboard.vision",
+        Role::Librarian => "switchboard.librarian",
+        Role::Oracle => "switchboard.oracle",
     }
 }
 

@@ -4,6 +4,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use router::Role;
+use tasks::agent::library::{Library, Places};
 use tasks::agent::{AgentEvent, Limits, tools::WorkspaceTools};
 use tasks::{CallError, CallEvent, CallSpec, Caller};
 use tokio_util::sync::CancellationToken;
@@ -18,6 +20,8 @@ pub(super) struct Found {
     pub(super) markdown: String,
     pub(super) partial: Option<String>,
     pub(super) steps: Vec<tasks::agent::tools::StepSummary>,
+    /// The librarian's dependencies, against which its citations are checked.
+    pub(super) libraries: Option<Vec<Library>>,
 }
 
 /// Runs the agent on the job's question (the prompt `spec` holds: the question and the
@@ -42,11 +46,16 @@ pub(super) async fn run(
     let index = session.workspace_index();
     // FIXME: the tools read files on the async thread; a grep of a very large workspace
     // would hold it for a moment.
+    // The librarian reads the dependencies' sources (those on this machine), never the
+    // workspace's own files.
+    let libraries = (job.role == Role::Librarian)
+        .then(|| tasks::agent::library::dependencies(&root, &Places::from_env()));
     let tools = WorkspaceTools {
         root,
         exclude: caller.config().privacy.exclude.clone(),
         index: Some(&index),
         state_dir: session.state_dir().ok(),
+        libraries,
     };
     let question = spec.request.last_user_text();
     let found = tasks::agent::search(
@@ -80,6 +89,7 @@ pub(super) async fn run(
         markdown: found.markdown,
         partial: found.partial,
         steps: found.steps,
+        libraries: tools.libraries,
     })
 }
 

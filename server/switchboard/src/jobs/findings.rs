@@ -126,7 +126,12 @@ impl FindingStore {
                 range: f.shown,
                 severity: Some(severity(f.severity)),
                 source: Some("switchboard".to_string()),
-                message: format!("{} ({model})", f.message),
+                // Merged findings of a fan-out name their models in the message already.
+                message: if tasks::fanout::is_joined(&model) {
+                    f.message.clone()
+                } else {
+                    format!("{} ({model})", f.message)
+                },
                 ..Diagnostic::default()
             })
             .collect();
@@ -161,7 +166,11 @@ impl FindingStore {
                     ..WorkspaceEdit::default()
                 };
                 Some(CodeActionOrCommand::CodeAction(CodeAction {
-                    title: format!("Apply {}'s fix: {}", entry.model, f.message),
+                    title: if tasks::fanout::is_joined(&entry.model) {
+                        format!("Apply the reviewers' fix: {}", f.message)
+                    } else {
+                        format!("Apply {}'s fix: {}", entry.model, f.message)
+                    },
                     kind: Some(CodeActionKind::QUICKFIX),
                     edit: Some(edit),
                     is_preferred: Some(true),

@@ -288,19 +288,23 @@ pub fn role_of_command(command: &str) -> Option<Option<Role>> {
         "search" => Some(Role::Search),
         "plan" => Some(Role::Plan),
         "vision" => Some(Role::Vision),
+        "librarian" => Some(Role::Librarian),
+        "oracle" => Some(Role::Oracle),
         "ask" => None,
         _ => return None,
     })
 }
 
 /// The commands the server executes.
-pub const COMMANDS: [&str; 7] = [
+pub const COMMANDS: [&str; 9] = [
     "switchboard.implement",
     "switchboard.review",
     "switchboard.search",
     "switchboard.plan",
     "switchboard.ask",
     "switchboard.vision",
+    "switchboard.librarian",
+    "switchboard.oracle",
     CANCEL_COMMAND,
 ];
 

@@ -97,7 +97,26 @@ async fn ending(
             publish_findings(session, client, &step.uri).await;
             Ending::Reviewed { findings }
         }
-        (Ending::Answered(answered), Ok(JobResult::Answer(markdown))) => {
+        (
+            Ending::Answered(answered),
+            Ok(JobResult::Answer(markdown) | JobResult::Opinion { markdown, .. }),
+        ) => {
+            // An oracle's concerns about lines of the file become diagnostics, beside its
+            // answer.
+            // FIXME: they replace the document's review findings (one set per document).
+            if let Ok(JobResult::Opinion { concerns, .. }) = &step.done.result
+                && !concerns.is_empty()
+            {
+                session.findings.set(
+                    &step.uri,
+                    step.opening,
+                    step.revision,
+                    &step.rope,
+                    &model,
+                    concerns,
+                );
+                publish_findings(session, client, &step.uri).await;
+            }
             let header = header(role, step, &model, answer.cost_usd, trace_id);
             match write_answer(session, step, &header, markdown) {
                 Ok(written) => {
@@ -156,6 +175,8 @@ fn header(role: Role, step: &Step, model: &str, cost_usd: f64, trace_id: &str) -
         verb: match role {
             Role::Search => "Explain".to_owned(),
             Role::Plan => "Plan".to_owned(),
+            Role::Oracle => "Second opinion".to_owned(),
+            Role::Librarian => "Librarian".to_owned(),
             other => other.as_str().to_owned(),
         },
         question: step.question.clone(),
@@ -179,8 +200,17 @@ fn write_answer(
 ) -> Result<answer::Written, String> {
     let root = root_of(session, &step.uri);
     let roots = session.sources().workspace_roots;
-    let read = |relative: &str| read_workspace_file(session, root.as_deref(), relative).text();
+    let libraries = step.libraries.as_deref().unwrap_or_default();
+    // A librarian cites `name@version/path`, a dependency's file; anything else is the
+    // workspace's.
+    let read = |label: &str| match tasks::agent::library::resolve(libraries, label) {
+        Some(path) => std::fs::read_to_string(path).ok(),
+        None => read_workspace_file(session, root.as_deref(), label).text(),
+    };
     let locate = |label: &str| {
+        if let Some(path) = tasks::agent::library::resolve(libraries, label) {
+            return Some(path);
+        }
         let root = root.as_deref()?;
         super::locate(&roots, Some(root), label).map(|(path, _, _)| path)
     };
@@ -270,4 +300,3 @@ async fn show(session: &Session, client: &Client, written: &answer::Written) -> 
     }
     false
 }
-

@@ -56,7 +56,7 @@ impl Notification for Finished {
 /// A job that passed its checks, ready to run.
 pub(super) struct Job {
     pub(super) trace_id: String,
-    role: Role,
+    pub(super) role: Role,
     pub(super) uri: Uri,
     snapshot: Snapshot,
     selection: Selection,
@@ -397,6 +397,8 @@ pub(super) struct Step {
     pub(super) partial: Option<String>,
     /// The search agent's steps.
     pub(super) steps: Vec<tasks::agent::tools::StepSummary>,
+    /// The librarian's dependencies, against which its citations are checked.
+    pub(super) libraries: Option<Vec<tasks::agent::library::Library>>,
 }
 
 /// What the runner hears of a job while it works, for its progress.
@@ -444,7 +446,10 @@ async fn pipeline(
     };
     // A question for the search role (the command's instruction, or an `AI:` comment) goes to
     // the search agent, which looks at the workspace with its tools.
-    let question = if job.role == Role::Search {
+    // The librarian always works as an agent, over the dependencies.
+    let question = if job.role == Role::Librarian {
+        true
+    } else if job.role == Role::Search {
         let wants = job.instruction.is_some();
         let marked = !wants
             && on_input(&session, &job, &cancel, |input, _| {
@@ -470,6 +475,7 @@ async fn pipeline(
         let mut step = step_of(&session, &job, found.answer, prepared.packet, result);
         step.partial = found.partial;
         step.steps = found.steps;
+        step.libraries = found.libraries;
         return Ok(step);
     }
     let reader = OnBlockingThread {
@@ -519,6 +525,7 @@ fn step_of(
         rope: job.snapshot.rope.clone(),
         partial: None,
         steps: Vec::new(),
+        libraries: None,
     }
 }
 
@@ -705,6 +712,8 @@ fn verb(role: Role) -> &'static str {
         Role::Search => "Explain",
         Role::Plan => "Plan",
         Role::Vision => "Describe image",
+        Role::Librarian => "Ask the librarian",
+        Role::Oracle => "Second opinion",
     }
 }
 

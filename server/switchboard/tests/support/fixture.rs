@@ -58,6 +58,8 @@ pub struct ClientSetup {
     pub disabled_support: bool,
     /// `clientInfo.name`.
     pub name: &'static str,
+    /// Changes the config (the initialization options) before the server starts.
+    pub adjust: Option<fn(&mut Value)>,
 }
 
 impl Default for ClientSetup {
@@ -70,6 +72,7 @@ impl Default for ClientSetup {
             shows_results: true,
             disabled_support: false,
             name: "test-client",
+            adjust: None,
         }
     }
 }
@@ -114,6 +117,10 @@ impl Fixture {
             PositionEncoding::Utf8 => json!(["utf-8", "utf-16"]),
             _ => json!(["utf-16"]),
         };
+        let mut options = config(&fake);
+        if let Some(adjust) = setup.adjust {
+            adjust(&mut options);
+        }
         let mut folders = vec![json!({ "uri": root.as_str(), "name": "ws" })];
         for extra in &setup.extra_folders {
             let uri = Uri::from_file_path(extra).expect("a file URI");
@@ -136,7 +143,7 @@ impl Fixture {
                         "window": { "workDoneProgress": true, "showDocument": { "support": true } }
                     },
                     "workspaceFolders": folders,
-                    "initializationOptions": config(&fake),
+                    "initializationOptions": options,
                 }),
             )
             .await;

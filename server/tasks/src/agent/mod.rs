@@ -18,6 +18,9 @@ use tools::{StepSummary, WorkspaceTools};
 /// What the agent is told before the question.
 pub const SYSTEM: &str = "You are the search model of switchboard, a language server. You answer a programmer's question about their workspace by looking at it with the tools you are given: grep to find where words and patterns are, read to read the lines around a hit, outline for a file's signatures, definition and references for a name. Look before you answer; a few well-aimed steps beat many. When you know, answer in markdown, short and exact, and cite every place you rely on as path:line or path:start-end (workspace-relative, as the tools show them).";
 
+/// What the librarian is told before the question: the same agent, over the dependencies.
+pub const LIBRARIAN: &str = "You are the librarian of switchboard, a language server. You answer a programmer's question about the libraries their workspace depends on by reading those libraries' sources with the tools you are given: libraries to list them (name@version), grep to find where words and patterns are, read to read the lines around a hit, outline for a file's signatures, definition and references for a name. Paths are name@version/path. Look before you answer; a few well-aimed steps beat many. When you know, answer in markdown, short and exact, with how to use what you found, and cite every place you rely on as name@version/path:line or name@version/path:start-end, as the tools show them.";
+
 /// When the agent stops without an answer of its own.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Limits {
@@ -79,8 +82,13 @@ pub async fn search(
 ) -> Result<AgentAnswer, CallError> {
     let cancelled = cancelled.boxed().shared();
     let mut spec = base.clone();
-    spec.request.system = Some(SYSTEM.to_owned());
-    spec.request.tools = WorkspaceTools::offered();
+    let system = if tools.libraries.is_some() {
+        LIBRARIAN
+    } else {
+        SYSTEM
+    };
+    spec.request.system = Some(system.to_owned());
+    spec.request.tools = tools.offer();
     spec.request.messages = vec![Message::user(question)];
     let mut steps = Vec::new();
     let (mut cost, mut calls, mut alias) = (0.0, 0usize, String::new());

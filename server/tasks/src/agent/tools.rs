@@ -1,7 +1,10 @@
 //! The search agent's tools over the workspace: `grep` (ripgrep's searcher, honouring
 //! `.gitignore` and the privacy excludes), `read` (lines of a file), `outline` (a file's
 //! signatures), `definition` and `references` (the workspace index, and a word search). What a
-//! tool returns is masked like a packet, and never comes from an excluded file.
+//! tool returns is masked like a packet, and never comes from an excluded file. For the
+//! librarian the same tools read the sources of the workspace's dependencies instead
+//! ([`WorkspaceTools::libraries`]), labelled `name@version/path`, with a `libraries` tool to
+//! list them; nothing is ever written.
 
 use std::path::{Path, PathBuf};
 
@@ -11,6 +14,7 @@ use grep_searcher::sinks::UTF8;
 use providers::{Tool, ToolCall, ToolResult};
 use serde_json::{Value, json};
 
+use super::library::{self, Library};
 use crate::context::{WorkspaceIndex, excluded, mask_secrets, path_label};
 
 /// At most this many hits a `grep` or `references` returns (the rest are counted).
@@ -28,6 +32,9 @@ pub struct WorkspaceTools<'a> {
     /// switchboard's state directory, never searched or read even inside the workspace (its
     /// answers, ledger and saved index are no code of the user's).
     pub state_dir: Option<PathBuf>,
+    /// For the librarian: the dependencies whose sources the tools read instead of the
+    /// workspace's files.
+    pub libraries: Option<Vec<Library>>,
 }
 
 /// What one tool call did, for progress and the trace: `grep "retry" → 14 hits`.
@@ -86,12 +93,39 @@ impl WorkspaceTools<'_> {
         ]
     }
 
+    /// The tools offered for these sources: the librarian's over dependencies, else the
+    /// workspace's.
+    pub fn offer(&self) -> Vec<Tool> {
+        if self.libraries.is_none() {
+            return WorkspaceTools::offered();
+        }
+        let mut tools: Vec<Tool> = WorkspaceTools::offered()
+            .into_iter()
+            .filter(|tool| tool.name != "definition")
+            .collect();
+        tools.push(Tool::new(
+            "definition",
+            "Where a name (function, type, class, constant) is defined in the dependencies' sources (a search for its definition).",
+            json!({ "type": "object", "properties": { "name": { "type": "string" } }, "required": ["name"] }),
+        ));
+        tools.push(Tool::new(
+            "libraries",
+            "The workspace's dependencies whose sources can be read, as name@version, optionally only those whose name contains `name`. Paths in the other tools are name@version/path.",
+            json!({ "type": "object", "properties": { "name": { "type": "string" } } }),
+        ));
+        tools
+    }
+
     /// Runs one call; a call that cannot be run gives an error result the model reads.
     pub fn run(&self, call: &ToolCall) -> (ToolResult, StepSummary) {
         let text = |key: &str| call.arguments[key].as_str().unwrap_or("").to_owned();
         let number = |key: &str| call.arguments[key].as_u64().map(|n| n as usize);
         let outcome = match call.name.as_str() {
             "grep" => self.grep(&text("pattern"), &text("path"), false),
+            "libraries" if self.libraries.is_some() => self.list_libraries(&text("name")),
+            "definition" if self.libraries.is_some() => {
+                self.grep(&definition_regex(&text("name")), "", true)
+            }
             "references" => self.grep(&regex_word(&text("name")), "", true),
             "read" => self.read(&text("path"), number("start"), number("end")),
             "outline" => self.outline(&text("path")),
@@ -102,7 +136,7 @@ impl WorkspaceTools<'_> {
         };
         let call_words = match call.name.as_str() {
             "grep" => format!("\"{}\"", text("pattern")),
-            "references" | "definition" => text("name"),
+            "references" | "definition" | "libraries" => text("name"),
             "read" => format!(
                 "{}:{}-{}",
                 text("path"),
@@ -134,6 +168,16 @@ impl WorkspaceTools<'_> {
     /// A workspace-relative path the tools may read: under the root, no `..`, not excluded.
     fn file(&self, relative: &str) -> Result<PathBuf, String> {
         let relative = relative.trim_start_matches("./");
+        if let Some(libraries) = &self.libraries {
+            let path = library::resolve(libraries, relative).ok_or_else(|| {
+                format!("no file {relative} in the dependencies' sources; paths are name@version/path, as `libraries` lists them")
+            })?;
+            let metadata = std::fs::metadata(&path).map_err(|_| format!("no file {relative}"))?;
+            if metadata.len() > MAX_FILE_BYTES {
+                return Err(format!("{relative} is not a file the tools read"));
+            }
+            return Ok(path);
+        }
         if relative.is_empty() || relative.split('/').any(|part| part == "..") {
             return Err(format!("{relative:?} is not a path in the workspace"));
         }
@@ -158,6 +202,13 @@ impl WorkspaceTools<'_> {
     }
 
     fn label(&self, path: &Path) -> String {
+        if let Some(label) = self
+            .libraries
+            .as_deref()
+            .and_then(|libraries| library::label_of(libraries, path))
+        {
+            return label;
+        }
         path_label(std::slice::from_ref(&self.root), path)
             .unwrap_or_else(|| path.display().to_string())
     }
@@ -170,22 +221,29 @@ impl WorkspaceTools<'_> {
             .case_smart(!word)
             .build(pattern)
             .map_err(|err| format!("not a regular expression: {err}"))?;
-        let start = if under.is_empty() {
-            self.root.clone()
-        } else {
-            self.file(under).or_else(|_| {
+        let starts = match &self.libraries {
+            Some(libraries) => library_starts(libraries, under)?,
+            None if under.is_empty() => vec![self.root.clone()],
+            None => vec![self.file(under).or_else(|_| {
                 let dir = self.root.join(under.trim_start_matches("./"));
                 if dir.is_dir() && !excluded(under, &self.exclude) && !under.contains("..") {
                     Ok(dir)
                 } else {
                     Err(format!("no file or directory {under}"))
                 }
-            })?
+            })?],
+        };
+        let Some((start, more)) = starts.split_first() else {
+            return Err("no dependency sources to search".to_owned());
         };
         let exclude = self.exclude.clone();
         let root = self.root.clone();
         let state_dir = self.state_dir.clone();
-        let walk = ignore::WalkBuilder::new(&start)
+        let mut walk = ignore::WalkBuilder::new(start);
+        for other in more {
+            walk.add(other);
+        }
+        let walk = walk
             .require_git(false)
             .max_filesize(Some(MAX_FILE_BYTES))
             .sort_by_file_name(|a, b| a.cmp(b))
@@ -310,6 +368,54 @@ impl WorkspaceTools<'_> {
         }
         Ok((found.join("\n\n"), result))
     }
+}
+
+impl WorkspaceTools<'_> {
+    fn list_libraries(&self, name: &str) -> Result<(String, String), String> {
+        let libraries = self.libraries.as_deref().unwrap_or_default();
+        let wanted = name.to_lowercase().replace('-', "_");
+        let found: Vec<String> = libraries
+            .iter()
+            .filter(|l| l.name.to_lowercase().replace('-', "_").contains(&wanted))
+            .map(Library::label)
+            .collect();
+        let result = format!("{} libraries", found.len());
+        if found.is_empty() {
+            return Ok((format!("no dependency named like {name:?}"), result));
+        }
+        Ok((found.join("\n"), result))
+    }
+}
+
+/// Where a grep over dependencies starts: every library, one named by label (`serde@1.0.1`,
+/// `serde@1.0.1/src`) or by name (`serde`).
+fn library_starts(libraries: &[Library], under: &str) -> Result<Vec<PathBuf>, String> {
+    if under.is_empty() {
+        return Ok(libraries.iter().map(|l| l.root.clone()).collect());
+    }
+    if let Some(path) =
+        library::resolve_dir(libraries, under).or_else(|| library::resolve(libraries, under))
+    {
+        return Ok(vec![path]);
+    }
+    let named: Vec<PathBuf> = library::find(libraries, under)
+        .into_iter()
+        .map(|l| l.root.clone())
+        .collect();
+    if named.is_empty() {
+        return Err(format!(
+            "no dependency or path {under}; `libraries` lists them"
+        ));
+    }
+    Ok(named)
+}
+
+/// A regular expression for where `name` is defined, in the common languages' keywords.
+fn definition_regex(name: &str) -> String {
+    format!(
+        r"\b(fn|struct|enum|trait|type|const|static|mod|macro_rules!|class|def|function|interface|let|var)\s+{}\b",
+        regex::escape(name)
+    )
 }
 
 /// A name as a whole-word regular expression.

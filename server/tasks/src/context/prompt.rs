@@ -42,17 +42,20 @@ pub enum TemplateKind {
     Search,
     /// `prompts/vision.md`: a markdown answer about images and the code.
     Vision,
+    /// `prompts/oracle.md`: a second opinion in markdown, and its concerns as a `json` block.
+    Oracle,
 }
 
 impl TemplateKind {
     /// Every kind, in the order of the files.
-    pub const ALL: [TemplateKind; 6] = [
+    pub const ALL: [TemplateKind; 7] = [
         TemplateKind::Plan,
         TemplateKind::Implement,
         TemplateKind::Fix,
         TemplateKind::Review,
         TemplateKind::Search,
         TemplateKind::Vision,
+        TemplateKind::Oracle,
     ];
 
     /// The file stem and config key: `implement`, `fix`, ...
@@ -64,6 +67,7 @@ impl TemplateKind {
             TemplateKind::Review => "review",
             TemplateKind::Search => "search",
             TemplateKind::Vision => "vision",
+            TemplateKind::Oracle => "oracle",
         }
     }
 
@@ -82,6 +86,7 @@ impl TemplateKind {
             TemplateKind::Review => include_str!("../../prompts/review.md"),
             TemplateKind::Search => include_str!("../../prompts/search.md"),
             TemplateKind::Vision => include_str!("../../prompts/vision.md"),
+            TemplateKind::Oracle => include_str!("../../prompts/oracle.md"),
         }
     }
 }
@@ -92,8 +97,10 @@ impl From<Role> for TemplateKind {
             Role::Plan => TemplateKind::Plan,
             Role::Implement => TemplateKind::Implement,
             Role::Review => TemplateKind::Review,
-            Role::Search => TemplateKind::Search,
+            // The librarian's base request is a search's; the agent then asks with its tools.
+            Role::Search | Role::Librarian => TemplateKind::Search,
             Role::Vision => TemplateKind::Vision,
+            Role::Oracle => TemplateKind::Oracle,
         }
     }
 }
