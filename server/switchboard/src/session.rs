@@ -47,6 +47,15 @@ pub struct Plan {
     pub markdown: String,
 }
 
+/// An AI edit that was applied: what the oracle is shown when asked about it.
+#[derive(Debug, Clone)]
+pub struct LastEdit {
+    pub trace_id: String,
+    pub model: String,
+    /// The change as a unified diff.
+    pub diff: String,
+}
+
 pub struct Session {
     state_dir: Option<PathBuf>,
     pub documents: DocumentStore,
@@ -54,6 +63,8 @@ pub struct Session {
     pub findings: FindingStore,
     /// The last plan per document.
     pub plans: DashMap<Uri, Plan>,
+    /// The last AI edit applied to each document, for a second opinion on it.
+    pub last_edits: DashMap<Uri, LastEdit>,
     client_support: OnceLock<ClientSupport>,
     /// The workspace symbol index for the folders and excludes in effect (see
     /// [`Session::workspace_index`]).
@@ -90,6 +101,7 @@ impl Session {
             jobs: Jobs::default(),
             findings: FindingStore::default(),
             plans: DashMap::new(),
+            last_edits: DashMap::new(),
             client_support: OnceLock::new(),
             workspace_index: Mutex::new(None),
             watcher: Mutex::new(None),

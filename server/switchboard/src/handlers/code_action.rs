@@ -165,6 +165,28 @@ fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionRes
         actions.push(fix);
     }
     actions.extend(session.findings.quickfixes(uri, params.range));
+    // A second opinion, where the config has an oracle: on the selection, the document's plan
+    // and its last AI edit.
+    if caller.config().roles.contains_key(&Role::Oracle) {
+        let mut subjects = vec![("Second opinion", None)];
+        if session.plans.contains_key(uri) {
+            subjects.push(("Second opinion on the plan", Some("plan")));
+        }
+        if session.last_edits.contains_key(uri) {
+            subjects.push(("Second opinion on the last AI edit", Some("edit")));
+        }
+        for (verb, subject) in subjects {
+            actions.push(action(
+                &listing,
+                &selection,
+                Role::Oracle,
+                verb,
+                command_for(Role::Oracle),
+                json!({ "uri": uri, "range": params.range, "subject": subject }),
+                CodeActionKind::REFACTOR,
+            ));
+        }
+    }
     if let Some(plan) = session.plans.get(uri) {
         actions.push(action(
             &listing,

@@ -11,7 +11,7 @@ use tower_lsp_server::ls_types::{MessageType, ShowDocumentParams, Uri};
 use super::answer;
 use super::apply::{Origin, workspace_edit};
 use super::run::{Step, read_workspace_file, root_of};
-use crate::session::{Plan, Session};
+use crate::session::{LastEdit, Plan, Session};
 
 /// What a finished job did: the model that answered, what every call cost, and the ending.
 pub(super) struct Finish {
@@ -70,6 +70,14 @@ async fn ending(
             match client.apply_edit(edit).await {
                 Ok(response) if response.applied => {
                     warn_syntax(session, client, &step.uri, &model, changes).await;
+                    session.last_edits.insert(
+                        step.uri.clone(),
+                        LastEdit {
+                            trace_id: trace_id.to_owned(),
+                            model: model.clone(),
+                            diff: edits.diff.clone(),
+                        },
+                    );
                     Ending::Applied(edits)
                 }
                 Ok(response) => {

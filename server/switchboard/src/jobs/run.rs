@@ -40,6 +40,10 @@ pub struct CommandArgs {
     /// `Describe image`: the workspace-relative image; found on the selected lines when absent.
     #[serde(default)]
     pub image: Option<String>,
+    /// `Second opinion`: what the oracle judges besides the selection, `plan` (the document's
+    /// last plan) or `edit` (the last AI edit applied to it).
+    #[serde(default)]
+    pub subject: Option<String>,
 }
 
 /// How often a running job's progress may say how much has streamed.
@@ -162,8 +166,19 @@ pub async fn start(
                 .map(|plan| plan.markdown.clone())
                 .ok_or_else(|| failed("that plan is no longer kept; run Plan again"))?,
         ),
+        None if role == Role::Oracle => oracle_subject(&session, &uri, args.subject.as_deref())?,
         None => None,
     };
+    let instruction = args.instruction.or_else(|| {
+        (role == Role::Oracle).then(|| {
+            match args.subject.as_deref() {
+                Some("plan") => "Judge the plan in the context: will it work, and what does it miss?",
+                Some("edit") => "Judge the last AI edit, whose diff is in the context: is it correct, and what does it break?",
+                _ => "Judge this code: is it correct, and what is risky?",
+            }
+            .to_owned()
+        })
+    });
     let image = if role == Role::Vision {
         let relative = args
             .image
@@ -193,7 +208,7 @@ pub async fn start(
         uri,
         snapshot,
         selection,
-        instruction: args.instruction,
+        instruction,
         plan,
         image,
     });
@@ -714,6 +729,38 @@ fn verb(role: Role) -> &'static str {
         Role::Vision => "Describe image",
         Role::Librarian => "Ask the librarian",
         Role::Oracle => "Second opinion",
+    }
+}
+
+/// What a second opinion judges besides the selection: the document's plan, or its last AI
+/// edit, as the text the packet's plan section holds.
+fn oracle_subject(
+    session: &Session,
+    uri: &Uri,
+    subject: Option<&str>,
+) -> jsonrpc::Result<Option<String>> {
+    match subject {
+        None | Some("selection") => Ok(None),
+        Some("plan") => session
+            .plans
+            .get(uri)
+            .map(|plan| Some(format!("The plan to judge (trace {}):\n\n{}", plan.trace_id, plan.markdown)))
+            .ok_or_else(|| failed("this document has no plan to judge; run Plan first")),
+        Some("edit") => session
+            .last_edits
+            .get(uri)
+            .map(|edit| {
+                Some(format!(
+                    "The last AI edit to judge (implement by {}, trace {}), as a diff:\n\n```diff\n{}```",
+                    edit.model, edit.trace_id, edit.diff
+                ))
+            })
+            .ok_or_else(|| failed("no AI edit was applied to this document yet")),
+        Some(other) => Err(jsonrpc::Error {
+            code: ErrorCode::InvalidParams,
+            message: format!("a second opinion is on the selection, `plan` or `edit`, not {other:?}").into(),
+            data: None,
+        }),
     }
 }
 

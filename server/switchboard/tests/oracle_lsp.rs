@@ -1,0 +1,203 @@
+//! The oracle through the language server: "Second opinion" on a plan and on the last AI edit.
+//! The plan, or the edit's diff, goes to the oracle's model with the packet; its answer opens
+//! as a document and its concerns become diagnostics on the lines they name. Nothing is edited.
+
+mod support;
+
+use serde_json::{Value, json};
+use support::fixture::{ClientSetup, Fixture, fence, reply};
+use text::{PositionEncoding, TextDocument};
+
+const SOURCE: &str = "def mean(values):\n    # TODO: average them\n    pass\n";
+
+const PLAN: &str = "1. Sum the values and divide by their count (calc.py:1-3).";
+const OPINION_ON_PLAN: &str = "The plan is unsound for an empty list: it divides by zero.\n\n```json\n[{\"line\": 1, \"severity\": \"warning\", \"message\": \"mean([]) divides by zero; decide what an empty list gives\"}]\n```";
+const OPINION_ON_EDIT: &str = "The edit divides by `len(values)`, which is 0 for an empty list.\n\n```json\n[{\"line\": 2, \"end_line\": 2, \"severity\": \"error\", \"message\": \"ZeroDivisionError on an empty list\"}]\n```";
+
+fn with_oracle(config: &mut Value) {
+    config["models"]["oracle"] = json!({ "provider": "fake", "name": "m-oracle", "price": { "input": 5.0, "output": 25.0 }, "context_window": 100000, "max_output_tokens": 2000 });
+    config["roles"]["oracle"] = json!(["oracle"]);
+}
+
+fn scenario() -> String {
+    let edit = fence("def mean(values):\n    return sum(values) / len(values)\n");
+    [
+        reply("m-planner", PLAN, ""),
+        reply("m-coder", &edit, ""),
+        reply(
+            "m-oracle",
+            OPINION_ON_PLAN,
+            "contains = \"The plan to judge\"",
+        ),
+        reply(
+            "m-oracle",
+            OPINION_ON_EDIT,
+            "contains = \"The last AI edit to judge\"",
+        ),
+    ]
+    .concat()
+}
+
+async fn start() -> (Fixture, String) {
+    let setup = ClientSetup {
+        adjust: Some(with_oracle),
+        ..ClientSetup::default()
+    };
+    let mut f = Fixture::start_setup(&scenario(), PositionEncoding::Utf16, setup).await;
+    f.write("calc.py", SOURCE);
+    let uri = f.uri("calc.py");
+    f.server.open(&uri, "python", SOURCE).await;
+    (f, uri)
+}
+
+/// The titles of the second-opinion actions offered on the lines before `end`.
+async fn second_opinions(f: &mut Fixture, uri: &str, end: u32) -> Vec<(String, Value)> {
+    let actions = f
+        .server
+        .request_ok(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": { "line": 0, "character": 0 }, "end": { "line": end, "character": 0 } },
+                "context": { "diagnostics": [] }
+            }),
+        )
+        .await;
+    actions
+        .as_array()
+        .unwrap_or_else(|| panic!("actions: {actions}"))
+        .iter()
+        .filter(|a| {
+            a["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Second opinion"))
+        })
+        .map(|a| {
+            (
+                a["title"].as_str().unwrap_or("").to_owned(),
+                a["command"]["arguments"][0].clone(),
+            )
+        })
+        .collect()
+}
+
+/// Runs an offered action's command to its end: its `switchboard/finished`, and the
+/// diagnostics it published.
+async fn run(f: &mut Fixture, argument: Value) -> (Value, Value) {
+    f.server
+        .request_ok(
+            "workspace/executeCommand",
+            json!({ "command": "switchboard.oracle", "arguments": [argument] }),
+        )
+        .await;
+    f.accept_progress().await;
+    let published = f
+        .server
+        .notification("textDocument/publishDiagnostics")
+        .await;
+    let (id, shown) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    assert!(
+        shown["uri"].as_str().is_some_and(|u| u.ends_with(".md")),
+        "{shown}"
+    );
+    (f.finished().await, published)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_opinion_on_a_plan() {
+    let (mut f, uri) = start().await;
+    assert_eq!(
+        second_opinions(&mut f, &uri, 3).await.len(),
+        1,
+        "only the selection before a plan or an edit"
+    );
+    let planned = f.answer("switchboard.plan", &uri, (0, 0, 3, 0), None).await;
+    assert_eq!(planned["outcome"], "answered", "{planned}");
+
+    let offered = second_opinions(&mut f, &uri, 3).await;
+    let titles: Vec<&str> = offered.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(
+        titles[1].starts_with("Second opinion on the plan with oracle"),
+        "{titles:?}"
+    );
+    let (finished, published) = run(&mut f, offered[1].1.clone()).await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    assert_eq!(finished["role"], "oracle");
+    assert_eq!(finished["model"], "oracle");
+    assert!(
+        finished["markdown"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("The plan is unsound")),
+        "{finished}"
+    );
+    // The plan went to the oracle with the packet.
+    let request = f
+        .fake
+        .requests()
+        .last()
+        .expect("a request")
+        .body
+        .to_string();
+    assert!(request.contains("The plan to judge"), "{request}");
+    assert!(request.contains("Sum the values and divide"), "{request}");
+    // Its concern is a diagnostic on line 1, naming the oracle.
+    assert_eq!(
+        published["diagnostics"][0]["message"],
+        "mean([]) divides by zero; decide what an empty list gives (oracle)"
+    );
+    assert_eq!(published["diagnostics"][0]["range"]["start"]["line"], 0);
+    assert_eq!(finished["concerns"].as_array().map(Vec::len), Some(1));
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_opinion_on_the_last_ai_edit() {
+    let (mut f, uri) = start().await;
+    f.command(
+        "switchboard.implement",
+        &uri,
+        (0, 0, 3, 0),
+        Some("average them"),
+    )
+    .await;
+    f.accept_progress().await;
+    let mut doc = TextDocument::new(SOURCE, 0);
+    f.apply_edit(&mut [(&uri, &mut doc)]).await;
+    assert_eq!(f.finished().await["outcome"], "applied");
+    // The fixture sent the edit back as `didChange`, as an editor does.
+    let edited = doc.rope().to_string();
+
+    let offered = second_opinions(&mut f, &uri, 2).await;
+    let on_edit = offered
+        .iter()
+        .find(|(title, _)| title.starts_with("Second opinion on the last AI edit with oracle"))
+        .unwrap_or_else(|| panic!("{offered:?}"));
+    let (finished, published) = run(&mut f, on_edit.1.clone()).await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    // The edit's diff went to the oracle.
+    let request = f
+        .fake
+        .requests()
+        .last()
+        .expect("a request")
+        .body
+        .to_string();
+    assert!(
+        request.contains("The last AI edit to judge (implement by coder"),
+        "{request}"
+    );
+    assert!(
+        request.contains("+    return sum(values) / len(values)"),
+        "{request}"
+    );
+    assert_eq!(
+        published["diagnostics"][0]["message"],
+        "ZeroDivisionError on an empty list (oracle)"
+    );
+    assert_eq!(published["diagnostics"][0]["severity"], 1);
+    // Read-only: the document is as the edit left it, and no edit was asked for.
+    assert_eq!(doc.rope().to_string(), edited);
+    f.shutdown().await;
+}
