@@ -189,6 +189,9 @@ fn a_good_config_parses_into_typed_sections() {
                 max_steps: 8,
                 max_usd: None,
             },
+            review: Review {
+                fanout: 1,
+            },
             prompts: {},
         }"#]]
     .assert_eq(&format!("{config:#?}"));
@@ -215,7 +218,7 @@ fn an_unknown_top_level_key_far_from_any_lists_them() {
     check_error(
         "colour = \"blue\"\n",
         expect![
-            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts, agent"
+            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts, agent, review"
         ],
     );
 }
@@ -613,7 +616,7 @@ fn a_role_name_from_the_command_line_parses_or_says_what_the_roles_are() {
     expect![[r#"
         [
             "`implment` is not a role; did you mean `implement`?",
-            "`colour` is not a role; roles: plan, implement, review, search, vision",
+            "`colour` is not a role; roles: plan, implement, review, search, vision, librarian, oracle",
             "`ask` is not routed itself: it picks plan, implement, review, search or vision from the instruction; name one of those",
         ]
     "#]]

@@ -415,6 +415,8 @@ fn the_routing_table_lists_every_role() {
           2. gpt-5-mini  openai/gpt-5-mini            $0.25 in / $2.00 out per Mtok, 400,000 window
           rule #4 (role = "search", max_budget_left_usd = 0.5) uses qwen, gpt-5-mini
         vision: no model (add it to [roles])
+        librarian: no model (add it to [roles])
+        oracle: no model (add it to [roles])
         budget: $0.50 per request, $5.00 per day, no cap per month; over budget: refuse
         cooldown: 3 failures within 60 s rest a model for 120 s
     "#]]
