@@ -29,6 +29,56 @@ text = "Retries are configured in `conf.py:3` and used by `client.py:5`."
 "#;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_progress_names_each_step_as_it_is_taken() {
+    // The read and the answer come half a second late, time for each step's report.
+    let slow = SCENARIO
+        .replace(
+            "results_contain = \"conf.py:3:\"",
+            "results_contain = \"conf.py:3:\"\nheaders_delay_ms = 500",
+        )
+        .replace(
+            "results_contain = \"| RETRIES\"",
+            "results_contain = \"| RETRIES\"\nheaders_delay_ms = 500",
+        );
+    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    f.command(
+        "switchboard.search",
+        &uri,
+        (3, 0, 6, 0),
+        Some("where is the retry policy configured?"),
+    )
+    .await;
+    f.accept_progress().await;
+    let (id, _) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    let finished = f.server.notification("switchboard/finished").await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    let reports: Vec<String> = f
+        .server
+        .take_unread()
+        .iter()
+        .filter(|m| m["method"] == "$/progress" && m["params"]["value"]["kind"] == "report")
+        .filter_map(|m| m["params"]["value"]["message"].as_str().map(str::to_owned))
+        .collect();
+    for step in [
+        "step 1: grep \"RETRIES\" → 3 hits",
+        "step 2: read conf.py:1-4 → 4 lines",
+    ] {
+        assert!(
+            reports
+                .iter()
+                .any(|r| r.starts_with(&format!("searcher: {step} · "))),
+            "no report of {step:?} in {reports:#?}"
+        );
+    }
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_is_answered_by_the_agent_with_checked_citations() {
     let mut f = Fixture::start(SCENARIO, PositionEncoding::Utf16).await;
     f.write("conf.py", CONF);

@@ -36,13 +36,13 @@ pub(super) fn ask(
             root.display()
         ));
     }
-    let tools = tasks::agent::tools::WorkspaceTools {
+    let tools = std::sync::Arc::new(tasks::agent::tools::WorkspaceTools {
         root: root.clone(),
         exclude: exclude.clone(),
-        index: Some(&index),
+        index: Some(std::sync::Arc::new(index)),
         state_dir: config::state_dir(None).ok(),
         libraries,
-    };
+    });
     let trace_id = ledger::new_trace_id();
     let base = tasks::CallSpec {
         target: tasks::Target::Role(role),
@@ -69,7 +69,7 @@ pub(super) fn ask(
             &caller,
             &base,
             question,
-            &tools,
+            (&tools, &tasks::agent::InPlace),
             &limits,
             |event| match event {
                 tasks::agent::AgentEvent::Call(event) => {

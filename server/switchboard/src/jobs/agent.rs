@@ -2,15 +2,19 @@
 //! the workspace with its tools, each step reported in the job's progress and recorded in its
 //! trace, and its answer becomes the job's answer document.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use router::Role;
+use std::future::Future;
 use tasks::agent::library::{Library, Places};
-use tasks::agent::{AgentEvent, Limits, tools::WorkspaceTools};
+
+use providers::{ToolCall, ToolResult};
+use tasks::agent::tools::{StepSummary, WorkspaceTools};
+use tasks::agent::{AgentEvent, Limits, RunTools};
 use tasks::{CallError, CallEvent, CallSpec, Caller};
 use tokio_util::sync::CancellationToken;
 
-use super::run::{Job, root_of};
+use super::run::{Job, Steps, root_of};
 use crate::session::Session;
 
 /// What the agent gave the job.
@@ -34,7 +38,7 @@ pub(super) async fn run(
     job: &Job,
     caller: &Arc<Caller>,
     spec: &CallSpec,
-    steps: &Arc<Mutex<Vec<String>>>,
+    steps: &Steps,
     cancel: &CancellationToken,
     mut on_event: impl FnMut(CallEvent<'_>) + Send,
 ) -> Result<Found, CallError> {
@@ -43,36 +47,43 @@ pub(super) async fn run(
         .ok_or_else(|| {
             CallError::NoRoute("a question needs a workspace folder to look in".to_owned())
         })?;
-    let index = session.workspace_index();
-    // FIXME: the tools read files on the async thread; a grep of a very large workspace
-    // would hold it for a moment.
     // The librarian reads the dependencies' sources (those on this machine), never the
-    // workspace's own files.
-    let libraries = (job.role == Role::Librarian)
-        .then(|| tasks::agent::library::dependencies(&root, &Places::from_env()));
-    let tools = WorkspaceTools {
+    // workspace's own files; finding them reads Cargo.lock and a few directories.
+    let libraries = if job.role == Role::Librarian {
+        let root = root.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            tasks::agent::library::dependencies(&root, &Places::from_env())
+        })
+        .await
+        .map_err(|err| CallError::Failed(format!("finding the dependencies failed: {err}")))?;
+        Some(found)
+    } else {
+        None
+    };
+    let tools = Arc::new(WorkspaceTools {
         root,
         exclude: caller.config().privacy.exclude.clone(),
-        index: Some(&index),
+        index: Some(session.workspace_index()),
         state_dir: session.state_dir().ok(),
         libraries,
-    };
+    });
     let question = spec.request.last_user_text();
     let found = tasks::agent::search(
         caller,
         spec,
         &question,
-        &tools,
+        (&tools, &OnBlockingThread),
         &limits(caller),
         |event| match event {
             AgentEvent::Call(event) => on_event(event),
             AgentEvent::Step(number, step) => {
-                if let Ok(mut steps) = steps.lock() {
-                    steps.push(format!(
+                if let Ok(mut list) = steps.list.lock() {
+                    list.push(format!(
                         "step {number}: {} {} → {}",
                         step.tool, step.call, step.result
                     ));
                 }
+                steps.taken.notify_one();
             }
         },
         cancel.clone().cancelled_owned(),
@@ -89,8 +100,39 @@ pub(super) async fn run(
         markdown: found.markdown,
         partial: found.partial,
         steps: found.steps,
-        libraries: tools.libraries,
+        libraries: tools.libraries.clone(),
     })
+}
+
+/// Runs each tool on tokio's blocking pool: a grep over a large workspace, or over every
+/// dependency, must not hold a thread that answers the editor.
+struct OnBlockingThread;
+
+impl RunTools for OnBlockingThread {
+    fn run(
+        &self,
+        tools: &Arc<WorkspaceTools>,
+        call: ToolCall,
+    ) -> impl Future<Output = (ToolResult, StepSummary)> + Send {
+        let tools = tools.clone();
+        async move {
+            let id = call.id.clone();
+            let name = call.name.clone();
+            tokio::task::spawn_blocking(move || tools.run(&call))
+                .await
+                .unwrap_or_else(|err| {
+                    let why = format!("the tool failed: {err}");
+                    (
+                        ToolResult::error(id, why.clone()),
+                        StepSummary {
+                            tool: name,
+                            call: String::new(),
+                            result: format!("error: {why}"),
+                        },
+                    )
+                })
+        }
+    }
 }
 
 /// The agent's limits from `[agent]`.

@@ -294,7 +294,7 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     let streamed = Arc::new(AtomicU64::new(0));
     let ticker = progress.as_ref().map(|_| streamed.clone());
     let fallbacks = Arc::new(std::sync::Mutex::new(Vec::<Fallback>::new()));
-    let steps = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let steps = Arc::new(Steps::default());
     let work = {
         let session = session.clone();
         let streamed = streamed.clone();
@@ -319,33 +319,36 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
             done = &mut work => break done,
             // Once a second, and only when the count moved: a hundred jobs in flight must not
             // flood the editor (or this server's output) with progress.
-            () = tokio::time::sleep(PROGRESS_EVERY), if ticker.is_some() => {
-                if let (Some(progress), Some(chars)) = (&progress, &ticker) {
-                    let tokens = chars.load(Ordering::Relaxed) / 4;
-                    // After a fallback, the model now at work is the last one fallen back to.
-                    let now_model = last_fallback(&fallbacks).unwrap_or_else(|| model.clone());
-                    // The search agent's last step, when it takes steps.
-                    let step = steps
-                        .lock()
-                        .ok()
-                        .and_then(|steps| steps.last().map(|step| format!("{step} · ")))
-                        .unwrap_or_default();
-                    if reported != Some((tokens, format!("{step}{now_model}"))) {
-                        let cost = price_of(&now_model).map_or_else(String::new, |price| {
-                            let usd = (input_tokens as f64 * price.input
-                                + tokens as f64 * price.output)
-                                / 1e6;
-                            format!(", ~${usd:.4}")
-                        });
-                        let message = if now_model == model {
-                            format!("{model}: {step}~{tokens} tokens{cost} so far")
-                        } else {
-                            format!("{now_model} (fallback after {model} failed): {step}~{tokens} tokens{cost} so far")
-                        };
-                        reported = Some((tokens, format!("{step}{now_model}")));
-                        progress.report_with_message(message, Some(true)).await;
-                    }
-                }
+            () = tokio::time::sleep(PROGRESS_EVERY), if ticker.is_some() => {}
+            // An agent's step as soon as it is taken: a handful per job, each worth seeing.
+            () = steps.taken.notified(), if ticker.is_some() => {}
+        }
+        if let (Some(progress), Some(chars)) = (&progress, &ticker) {
+            let tokens = chars.load(Ordering::Relaxed) / 4;
+            // After a fallback, the model now at work is the last one fallen back to.
+            let now_model = last_fallback(&fallbacks).unwrap_or_else(|| model.clone());
+            // The search agent's last step, when it takes steps.
+            let step = steps
+                .list
+                .lock()
+                .ok()
+                .and_then(|steps| steps.last().map(|step| format!("{step} · ")))
+                .unwrap_or_default();
+            if reported != Some((tokens, format!("{step}{now_model}"))) {
+                let cost = price_of(&now_model).map_or_else(String::new, |price| {
+                    let usd =
+                        (input_tokens as f64 * price.input + tokens as f64 * price.output) / 1e6;
+                    format!(", ~${usd:.4}")
+                });
+                let message = if now_model == model {
+                    format!("{model}: {step}~{tokens} tokens{cost} so far")
+                } else {
+                    format!(
+                        "{now_model} (fallback after {model} failed): {step}~{tokens} tokens{cost} so far"
+                    )
+                };
+                reported = Some((tokens, format!("{step}{now_model}")));
+                progress.report_with_message(message, Some(true)).await;
             }
         }
     };
@@ -422,8 +425,17 @@ struct Heard {
     streamed: Arc<AtomicU64>,
     /// Each fallback from one model to the next.
     fallbacks: Arc<std::sync::Mutex<Vec<Fallback>>>,
-    /// The search agent's steps, in words (`step 1: grep "retry" → 14 hits`).
-    steps: Arc<std::sync::Mutex<Vec<String>>>,
+    /// The search agent's steps.
+    steps: Arc<Steps>,
+}
+
+/// An agent's steps as the progress tells them.
+#[derive(Default)]
+pub(super) struct Steps {
+    /// In words: `step 1: grep "retry" → 14 hits`.
+    pub(super) list: std::sync::Mutex<Vec<String>>,
+    /// Told of each step as it is taken.
+    pub(super) taken: tokio::sync::Notify,
 }
 
 async fn pipeline(

@@ -8,9 +8,10 @@ pub mod library;
 pub mod tools;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use futures::FutureExt;
-use providers::{Message, ToolResult};
+use providers::{Message, ToolCall, ToolResult};
 
 use crate::call::{Answer, CallError, CallEvent, CallSpec, Caller};
 use tools::{StepSummary, WorkspaceTools};
@@ -20,6 +21,31 @@ pub const SYSTEM: &str = "You are the search model of switchboard, a language se
 
 /// What the librarian is told before the question: the same agent, over the dependencies.
 pub const LIBRARIAN: &str = "You are the librarian of switchboard, a language server. You answer a programmer's question about the libraries their workspace depends on by reading those libraries' sources with the tools you are given: libraries to list them (name@version), grep to find where words and patterns are, read to read the lines around a hit, outline for a file's signatures, definition and references for a name. Paths are name@version/path. Look before you answer; a few well-aimed steps beat many. When you know, answer in markdown, short and exact, with how to use what you found, and cite every place you rely on as name@version/path:line or name@version/path:start-end, as the tools show them.";
+
+/// Where the tools run. A grep over a large workspace, or over every dependency, takes a while:
+/// the language server runs them on a blocking thread, away from the threads that answer the
+/// editor; `switchboard run` in place ([`InPlace`]).
+pub trait RunTools {
+    /// [`WorkspaceTools::run`] of `call`.
+    fn run(
+        &self,
+        tools: &Arc<WorkspaceTools>,
+        call: ToolCall,
+    ) -> impl Future<Output = (ToolResult, StepSummary)> + Send;
+}
+
+/// Runs the tools where the agent runs.
+pub struct InPlace;
+
+impl RunTools for InPlace {
+    fn run(
+        &self,
+        tools: &Arc<WorkspaceTools>,
+        call: ToolCall,
+    ) -> impl Future<Output = (ToolResult, StepSummary)> + Send {
+        std::future::ready(tools.run(&call))
+    }
+}
 
 /// When the agent stops without an answer of its own.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,8 +91,8 @@ pub enum AgentEvent<'a> {
     Step(usize, &'a StepSummary),
 }
 
-/// Answers `question` with the workspace `tools`, within `limits`. `base` is the search
-/// request (its target, trace and routing inputs; its messages are replaced).
+/// Answers `question` with the workspace `tools` (run by `runner`), within `limits`. `base` is
+/// the search request (its target, trace and routing inputs; its messages are replaced).
 ///
 /// # Errors
 /// A [`CallError`] when a call fails, is refused (budget) before any step ran, or on a cancel.
@@ -75,7 +101,7 @@ pub async fn search(
     caller: &Caller,
     base: &CallSpec,
     question: &str,
-    tools: &WorkspaceTools<'_>,
+    (tools, runner): (&Arc<WorkspaceTools>, &impl RunTools),
     limits: &Limits,
     mut on_event: impl FnMut(AgentEvent<'_>) + Send,
     cancelled: impl Future<Output = ()> + Send + 'static,
@@ -146,7 +172,7 @@ pub async fn search(
         }
         let mut results: Vec<ToolResult> = Vec::new();
         for call in &answer.tool_calls {
-            let (result, summary) = tools.run(call);
+            let (result, summary) = runner.run(tools, call.clone()).await;
             steps.push(summary);
             let summary = steps.last().expect("just pushed");
             on_event(AgentEvent::Step(steps.len(), summary));

@@ -25,10 +25,10 @@ const MAX_LINES: usize = 200;
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
 /// The workspace the tools see.
-pub struct WorkspaceTools<'a> {
+pub struct WorkspaceTools {
     pub root: PathBuf,
     pub exclude: Vec<String>,
-    pub index: Option<&'a WorkspaceIndex>,
+    pub index: Option<std::sync::Arc<WorkspaceIndex>>,
     /// switchboard's state directory, never searched or read even inside the workspace (its
     /// answers, ledger and saved index are no code of the user's).
     pub state_dir: Option<PathBuf>,
@@ -47,7 +47,7 @@ pub struct StepSummary {
     pub result: String,
 }
 
-impl WorkspaceTools<'_> {
+impl WorkspaceTools {
     /// The tools, as the model is offered them.
     pub fn offered() -> Vec<Tool> {
         let object = |properties: Value, required: &[&str]| json!({ "type": "object", "properties": properties, "required": required });
@@ -345,7 +345,7 @@ impl WorkspaceTools<'_> {
     }
 
     fn definition(&self, name: &str) -> Result<(String, String), String> {
-        let index = self.index.ok_or("no workspace index")?;
+        let index = self.index.as_deref().ok_or("no workspace index")?;
         let found: Vec<String> = index
             .lookup(name)
             .into_iter()
@@ -370,7 +370,7 @@ impl WorkspaceTools<'_> {
     }
 }
 
-impl WorkspaceTools<'_> {
+impl WorkspaceTools {
     fn list_libraries(&self, name: &str) -> Result<(String, String), String> {
         let libraries = self.libraries.as_deref().unwrap_or_default();
         let wanted = name.to_lowercase().replace('-', "_");
