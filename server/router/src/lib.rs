@@ -19,8 +19,8 @@ pub use catalog::{BUILT_IN, CATALOG_DATE, CATALOG_TOML, default_layer};
 pub use classify::classify;
 pub use config::{
     Agent, Budget, Config, ConfigError, DEFAULT_MAX_OUTPUT_TOKENS, Edits, Layer, ModelConfig,
-    OnExceed, OnSyntaxError, Price, Privacy, ProviderConfig, ProviderKind, Reasoning, Role,
-    Routing, Rule, UnknownRole, When,
+    OnExceed, OnSyntaxError, Oracle, OracleWhen, Price, Privacy, ProviderConfig, ProviderKind,
+    Reasoning, Role, Routing, Rule, UnknownRole, When,
 };
 pub use cooldown::{CooldownPolicy, CooldownState, cooling_until};
 pub use explain::{ModelRoute, RoleRoutes, RoutingTable, RuleRoute, routing_table};

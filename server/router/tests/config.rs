@@ -192,6 +192,9 @@ fn a_good_config_parses_into_typed_sections() {
             review: Review {
                 fanout: 1,
             },
+            oracle: Oracle {
+                when: [],
+            },
             prompts: {},
         }"#]]
     .assert_eq(&format!("{config:#?}"));
@@ -218,7 +221,7 @@ fn an_unknown_top_level_key_far_from_any_lists_them() {
     check_error(
         "colour = \"blue\"\n",
         expect![
-            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts, agent, review"
+            "config.toml:1:1: unknown key `colour` at the top level; valid keys: providers, models, roles, rules, budget, privacy, edits, routing, prompts, agent, review, oracle"
         ],
     );
 }
@@ -683,5 +686,20 @@ fn the_agent_section_sets_its_limits_and_refuses_what_cannot_be() {
     check_error(
         "[agent]\nmax_step = 3\n",
         expect!["config.toml:2:1: unknown key `max_step` in [agent]; did you mean `max_steps`?"],
+    );
+}
+
+#[test]
+fn review_fanout_and_oracle_when_parse_and_a_bad_occasion_is_named() {
+    let config = Config::from_toml_str(
+        "[review]\nfanout = 2\n\n[oracle]\nwhen = [\"fix_failed_twice\"]\n",
+        "config.toml",
+    )
+    .expect("a good config");
+    assert_eq!(config.review.fanout, 2);
+    assert_eq!(config.oracle.when, [router::OracleWhen::FixFailedTwice]);
+    check_error(
+        "[oracle]\nwhen = [\"always\"]\n",
+        expect!["config.toml:2:9: unknown variant `always`, expected `fix_failed_twice`"],
     );
 }

@@ -65,6 +65,9 @@ pub struct Session {
     pub plans: DashMap<Uri, Plan>,
     /// The last AI edit applied to each document, for a second opinion on it.
     pub last_edits: DashMap<Uri, LastEdit>,
+    /// AI fixes applied per document and problem (the diagnostic's message), for `[oracle]
+    /// when = ["fix_failed_twice"]`.
+    pub fixes: DashMap<(Uri, String), u32>,
     client_support: OnceLock<ClientSupport>,
     /// The workspace symbol index for the folders and excludes in effect (see
     /// [`Session::workspace_index`]).
@@ -102,6 +105,7 @@ impl Session {
             findings: FindingStore::default(),
             plans: DashMap::new(),
             last_edits: DashMap::new(),
+            fixes: DashMap::new(),
             client_support: OnceLock::new(),
             workspace_index: Mutex::new(None),
             watcher: Mutex::new(None),

@@ -201,3 +201,119 @@ async fn a_second_opinion_on_the_last_ai_edit() {
     assert_eq!(doc.rope().to_string(), edited);
     f.shutdown().await;
 }
+
+const RATIO: &str = "def ratio(a, b):\n    return a / b\n";
+const WHY: &str = "Both fixes hide a zero `b` instead of refusing it, so the checker still sees a division that can fail.\n\n```json\n[{\"line\": 2, \"severity\": \"error\", \"message\": \"a zero b is the caller's error: raise ValueError\"}]\n```";
+
+fn with_oracle_after_two_fixes(config: &mut Value) {
+    with_oracle(config);
+    config["oracle"] = json!({ "when": ["fix_failed_twice"] });
+}
+
+/// The quick fixes offered for `diagnostic` on line 2.
+async fn quickfixes(f: &mut Fixture, uri: &str, diagnostic: &Value) -> Vec<Value> {
+    let actions = f
+        .server
+        .request_ok(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": diagnostic["range"],
+                "context": { "diagnostics": [diagnostic] }
+            }),
+        )
+        .await;
+    actions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["kind"] == "quickfix")
+        .cloned()
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_problem_that_survives_two_fixes_goes_to_the_oracle() {
+    let scenario = [
+        reply("m-oracle", WHY, "contains = \"survived two AI fixes\""),
+        reply(
+            "m-coder",
+            &fence("    return a / max(b, 1)\n"),
+            "contains = \"(b or 1)\"",
+        ),
+        reply("m-coder", &fence("    return a / (b or 1)\n"), ""),
+    ]
+    .concat();
+    let setup = ClientSetup {
+        adjust: Some(with_oracle_after_two_fixes),
+        ..ClientSetup::default()
+    };
+    let mut f = Fixture::start_setup(&scenario, PositionEncoding::Utf16, setup).await;
+    f.write("ratio.py", RATIO);
+    let uri = f.uri("ratio.py");
+    f.server.open(&uri, "python", RATIO).await;
+    // A checker's diagnostic that no fix makes go away.
+    let diagnostic = json!({
+        "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 2, "character": 0 } },
+        "severity": 2,
+        "source": "checker",
+        "message": "possible division by zero"
+    });
+    let mut doc = TextDocument::new(RATIO, 0);
+    for round in 1..=2 {
+        let fixes = quickfixes(&mut f, &uri, &diagnostic).await;
+        assert_eq!(fixes.len(), 1, "round {round}: {fixes:?}");
+        assert!(
+            fixes[0]["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Fix with coder")),
+            "round {round}: {}",
+            fixes[0]["title"]
+        );
+        f.server
+            .request_ok("workspace/executeCommand", fixes[0]["command"].clone())
+            .await;
+        f.accept_progress().await;
+        f.apply_edit(&mut [(&uri, &mut doc)]).await;
+        assert_eq!(f.finished().await["outcome"], "applied", "round {round}");
+    }
+    assert!(doc.rope().to_string().contains("max(b, 1)"));
+
+    // Still reported after two fixes: the quick fix asks the oracle why, naming its model.
+    let fixes = quickfixes(&mut f, &uri, &diagnostic).await;
+    assert_eq!(fixes.len(), 1, "{fixes:?}");
+    let title = fixes[0]["title"].as_str().unwrap_or("");
+    assert!(
+        title.starts_with("Second opinion on a fix that failed twice with oracle"),
+        "{title}"
+    );
+    f.server
+        .request_ok("workspace/executeCommand", fixes[0]["command"].clone())
+        .await;
+    f.accept_progress().await;
+    let published = f
+        .server
+        .notification("textDocument/publishDiagnostics")
+        .await;
+    let (id, _) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    let finished = f.finished().await;
+    assert_eq!(finished["role"], "oracle", "{finished}");
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    let asked = f
+        .fake
+        .requests()
+        .last()
+        .expect("a request")
+        .body
+        .to_string();
+    assert!(asked.contains("possible division by zero"), "{asked}");
+    assert!(asked.contains("The last AI edit to judge"), "{asked}");
+    assert_eq!(
+        published["diagnostics"][0]["message"],
+        "a zero b is the caller's error: raise ValueError (oracle)"
+    );
+    // Three calls in all: two fixes and the oracle; no third fix.
+    assert_eq!(f.fake.requests().len(), 3);
+    f.shutdown().await;
+}

@@ -8,8 +8,8 @@ use std::ops::Range;
 use toml::de::{DeTable, DeValue};
 
 use super::sections::{
-    AGENT_KEYS, BUDGET_KEYS, EDITS_KEYS, PRIVACY_KEYS, PROMPT_KEYS, REVIEW_KEYS, ROLE_KEYS,
-    ROUTING_KEYS, RULE_KEYS, Role, WHEN_KEYS, unknown_role_advice,
+    AGENT_KEYS, BUDGET_KEYS, EDITS_KEYS, ORACLE_KEYS, PRIVACY_KEYS, PROMPT_KEYS, REVIEW_KEYS,
+    ROLE_KEYS, ROUTING_KEYS, RULE_KEYS, Role, WHEN_KEYS, unknown_role_advice,
 };
 use super::spans::{error_at, span_of, unknown_keys};
 use super::{ConfigError, Layer, PartialConfig};
@@ -26,6 +26,7 @@ pub(crate) const TOP_KEYS: &[&str] = &[
     "prompts",
     "agent",
     "review",
+    "oracle",
 ];
 const PROVIDER_KEYS: &[&str] = &[
     "kind",
@@ -130,6 +131,7 @@ fn check_keys(layer: &Layer, doc: &DeTable<'_>) -> Result<(), ConfigError> {
         ("prompts", PROMPT_KEYS),
         ("agent", AGENT_KEYS),
         ("review", REVIEW_KEYS),
+        ("oracle", ORACLE_KEYS),
     ] {
         if let Some(table) = table_at(doc, section) {
             unknown_keys(layer, table, keys, &format!("in [{section}]"))?;

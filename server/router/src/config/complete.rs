@@ -184,6 +184,9 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
                 fanout: r.fanout.unwrap_or(super::Review::default().fanout).max(1),
             })
             .unwrap_or_default(),
+        oracle: super::Oracle {
+            when: whole.oracle.and_then(|o| o.when).unwrap_or_default(),
+        },
         prompts: whole.prompts.unwrap_or_default(),
     })
 }

@@ -21,12 +21,12 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use sections::{
-    Agent, Budget, Edits, OnExceed, OnSyntaxError, Privacy, Review, Role, Routing, Rule,
-    UnknownRole, When,
+    Agent, Budget, Edits, OnExceed, OnSyntaxError, Oracle, OracleWhen, Privacy, Review, Role,
+    Routing, Rule, UnknownRole, When,
 };
 use sections::{
-    PartialAgent, PartialBudget, PartialEdits, PartialPrivacy, PartialReview, PartialRoles,
-    PartialRouting, PartialRule,
+    PartialAgent, PartialBudget, PartialEdits, PartialOracle, PartialPrivacy, PartialReview,
+    PartialRoles, PartialRouting, PartialRule,
 };
 
 /// The wire formats a provider can speak (the config spelling is the serde name).
@@ -143,6 +143,7 @@ pub struct Config {
     pub routing: Routing,
     pub agent: Agent,
     pub review: Review,
+    pub oracle: Oracle,
     /// `[prompts]`: template texts by role (`implement`, `review`, ...) that replace the
     /// built-in ones; the tasks crate parses them.
     pub prompts: BTreeMap<String, String>,
@@ -224,6 +225,7 @@ struct PartialConfig {
     routing: Option<PartialRouting>,
     agent: Option<PartialAgent>,
     review: Option<PartialReview>,
+    oracle: Option<PartialOracle>,
     prompts: Option<BTreeMap<String, String>>,
 }
 

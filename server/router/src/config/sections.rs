@@ -262,6 +262,22 @@ impl Default for Review {
     }
 }
 
+/// `[oracle]`, an extension of the product contract: when the oracle is consulted without
+/// being asked.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct Oracle {
+    pub when: Vec<OracleWhen>,
+}
+
+/// An occasion for a second opinion nobody asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleWhen {
+    /// A fix asked for a problem that two AI fixes of it have not made go away: the oracle is
+    /// asked why instead of a third fix.
+    FixFailedTwice,
+}
+
 /// What to do with an edit that leaves a syntax error where the file had none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -329,6 +345,7 @@ pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets", "allow_o
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
 pub(crate) const AGENT_KEYS: &[&str] = &["max_steps", "max_usd"];
 pub(crate) const REVIEW_KEYS: &[&str] = &["fanout"];
+pub(crate) const ORACLE_KEYS: &[&str] = &["when"];
 /// `[prompts]`: a template per role, replacing the built-in one.
 pub(crate) const PROMPT_KEYS: &[&str] =
     &["plan", "implement", "review", "search", "vision", "oracle"];
@@ -396,6 +413,12 @@ pub(crate) struct PartialEdits {
 pub(crate) struct PartialAgent {
     pub(crate) max_steps: Option<u32>,
     pub(crate) max_usd: Option<f64>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PartialOracle {
+    pub(crate) when: Option<Vec<OracleWhen>>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -146,6 +146,31 @@ fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionRes
             continue;
         };
         let around = Selection::around(&snapshot, chars);
+        // Two AI fixes did not make it go away: ask why rather than a third time.
+        if jobs::fix_failed_twice(session, caller.config(), uri, &diagnostic.message) {
+            let mut ask = action(
+                &listing,
+                &around,
+                Role::Oracle,
+                "Second opinion on a fix that failed twice",
+                command_for(Role::Oracle),
+                json!({
+                    "uri": uri,
+                    "range": diagnostic.range,
+                    "subject": session.last_edits.contains_key(uri).then_some("edit"),
+                    "instruction": format!(
+                        "This problem survived two AI fixes: {}. Explain why the fixes did not remove it, and what would.",
+                        diagnostic.message
+                    ),
+                }),
+                CodeActionKind::QUICKFIX,
+            );
+            if let CodeActionOrCommand::CodeAction(ask) = &mut ask {
+                ask.diagnostics = Some(vec![diagnostic.clone()]);
+            }
+            actions.push(ask);
+            continue;
+        }
         let mut fix = action(
             &listing,
             &around,
@@ -155,7 +180,7 @@ fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionRes
             json!({
                 "uri": uri,
                 "range": diagnostic.range,
-                "instruction": format!("Fix this problem: {}", diagnostic.message),
+                "instruction": format!("{}{}", jobs::FIX_PREFIX, diagnostic.message),
             }),
             CodeActionKind::QUICKFIX,
         );

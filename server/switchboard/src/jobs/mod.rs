@@ -295,6 +295,28 @@ pub fn role_of_command(command: &str) -> Option<Option<Role>> {
     })
 }
 
+/// How a Fix action asks for a fix: this, then the diagnostic's message.
+pub const FIX_PREFIX: &str = "Fix this problem: ";
+
+/// Under `[oracle] when = ["fix_failed_twice"]`, whether `problem` in `uri` has had two AI
+/// fixes applied and is still reported: then the oracle is asked why, instead of a third fix.
+pub fn fix_failed_twice(
+    session: &Session,
+    config: &router::Config,
+    uri: &Uri,
+    problem: &str,
+) -> bool {
+    config
+        .oracle
+        .when
+        .contains(&router::OracleWhen::FixFailedTwice)
+        && config.roles.contains_key(&Role::Oracle)
+        && session
+            .fixes
+            .get(&(uri.clone(), problem.to_owned()))
+            .is_some_and(|applied| *applied >= 2)
+}
+
 /// The commands the server executes.
 pub const COMMANDS: [&str; 9] = [
     "switchboard.implement",

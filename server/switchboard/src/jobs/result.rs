@@ -70,6 +70,12 @@ async fn ending(
             match client.apply_edit(edit).await {
                 Ok(response) if response.applied => {
                     warn_syntax(session, client, &step.uri, &model, changes).await;
+                    if let Some(problem) = step.question.strip_prefix(super::FIX_PREFIX) {
+                        *session
+                            .fixes
+                            .entry((step.uri.clone(), problem.to_owned()))
+                            .or_insert(0) += 1;
+                    }
                     session.last_edits.insert(
                         step.uri.clone(),
                         LastEdit {
