@@ -124,6 +124,12 @@ async fn a_question_is_answered_after_grep_and_read_with_checked_citations() {
         "{}",
         shown.stdout
     );
+    // In words, as the progress said them.
+    assert!(
+        shown.stdout.contains("step 1: grep \"RETRIES\" → 3 hits"),
+        "{}",
+        shown.stdout
+    );
 
     // Without --json, each step is said on stderr as it happens.
     let told = ask(&sandbox, &[]);

@@ -200,6 +200,35 @@ fn worded(kind: &str, detail: &serde_json::Value) -> String {
                 detail["outcome"].as_str().unwrap_or("?")
             )
         }
+        "agent_step" => format!(
+            "step {}: {} {} → {}",
+            detail["step"],
+            detail["tool"].as_str().unwrap_or("?"),
+            detail["call"].as_str().unwrap_or(""),
+            detail["result"].as_str().unwrap_or("?")
+        ),
+        "fanout" => {
+            let each: Vec<String> = detail["reviews"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| {
+                    format!(
+                        "{}: {} finding(s)",
+                        r["model"].as_str().unwrap_or("?"),
+                        r["findings"]
+                    )
+                })
+                .chain(
+                    detail["failures"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|f| f.as_str().map(|f| format!("failed: {f}"))),
+                )
+                .collect();
+            format!("reviews merged; {}", each.join(", "))
+        }
         _ => detail.to_string(),
     }
 }
