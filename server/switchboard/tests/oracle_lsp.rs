@@ -75,20 +75,17 @@ async fn second_opinions(f: &mut Fixture, uri: &str, end: u32) -> Vec<(String, V
         .map(|a| {
             (
                 a["title"].as_str().unwrap_or("").to_owned(),
-                a["command"]["arguments"][0].clone(),
+                a["command"].clone(),
             )
         })
         .collect()
 }
 
-/// Runs an offered action's command to its end: its `switchboard/finished`, and the
-/// diagnostics it published.
-async fn run(f: &mut Fixture, argument: Value) -> (Value, Value) {
+/// Runs an offered action's command to its end: its `switchboard/finished`, the diagnostics
+/// it published, and the text of the last request the provider got.
+async fn run(f: &mut Fixture, command: Value) -> (Value, Value, String) {
     f.server
-        .request_ok(
-            "workspace/executeCommand",
-            json!({ "command": "switchboard.oracle", "arguments": [argument] }),
-        )
+        .request_ok("workspace/executeCommand", command)
         .await;
     f.accept_progress().await;
     let published = f
@@ -101,7 +98,15 @@ async fn run(f: &mut Fixture, argument: Value) -> (Value, Value) {
         shown["uri"].as_str().is_some_and(|u| u.ends_with(".md")),
         "{shown}"
     );
-    (f.finished().await, published)
+    let finished = f.finished().await;
+    let asked = f
+        .fake
+        .requests()
+        .last()
+        .expect("a request")
+        .body
+        .to_string();
+    (finished, published, asked)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,7 +127,7 @@ async fn a_second_opinion_on_a_plan() {
         titles[1].starts_with("Second opinion on the plan with oracle"),
         "{titles:?}"
     );
-    let (finished, published) = run(&mut f, offered[1].1.clone()).await;
+    let (finished, published, request) = run(&mut f, offered[1].1.clone()).await;
     assert_eq!(finished["outcome"], "answered", "{finished}");
     assert_eq!(finished["role"], "oracle");
     assert_eq!(finished["model"], "oracle");
@@ -133,13 +138,6 @@ async fn a_second_opinion_on_a_plan() {
         "{finished}"
     );
     // The plan went to the oracle with the packet.
-    let request = f
-        .fake
-        .requests()
-        .last()
-        .expect("a request")
-        .body
-        .to_string();
     assert!(request.contains("The plan to judge"), "{request}");
     assert!(request.contains("Sum the values and divide"), "{request}");
     // Its concern is a diagnostic on line 1, naming the oracle.
@@ -174,16 +172,9 @@ async fn a_second_opinion_on_the_last_ai_edit() {
         .iter()
         .find(|(title, _)| title.starts_with("Second opinion on the last AI edit with oracle"))
         .unwrap_or_else(|| panic!("{offered:?}"));
-    let (finished, published) = run(&mut f, on_edit.1.clone()).await;
+    let (finished, published, request) = run(&mut f, on_edit.1.clone()).await;
     assert_eq!(finished["outcome"], "answered", "{finished}");
     // The edit's diff went to the oracle.
-    let request = f
-        .fake
-        .requests()
-        .last()
-        .expect("a request")
-        .body
-        .to_string();
     assert!(
         request.contains("The last AI edit to judge (implement by coder"),
         "{request}"
@@ -287,26 +278,9 @@ async fn a_problem_that_survives_two_fixes_goes_to_the_oracle() {
         title.starts_with("Second opinion on a fix that failed twice with oracle"),
         "{title}"
     );
-    f.server
-        .request_ok("workspace/executeCommand", fixes[0]["command"].clone())
-        .await;
-    f.accept_progress().await;
-    let published = f
-        .server
-        .notification("textDocument/publishDiagnostics")
-        .await;
-    let (id, _) = f.server.server_request("window/showDocument").await;
-    f.server.respond(id, json!({ "success": true })).await;
-    let finished = f.finished().await;
+    let (finished, published, asked) = run(&mut f, fixes[0]["command"].clone()).await;
     assert_eq!(finished["role"], "oracle", "{finished}");
     assert_eq!(finished["outcome"], "answered", "{finished}");
-    let asked = f
-        .fake
-        .requests()
-        .last()
-        .expect("a request")
-        .body
-        .to_string();
     assert!(asked.contains("possible division by zero"), "{asked}");
     assert!(asked.contains("The last AI edit to judge"), "{asked}");
     assert_eq!(
