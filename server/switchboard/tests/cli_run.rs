@@ -509,3 +509,28 @@ async fn a_per_request_cap_asks_for_a_shorter_answer_rather_than_refusing() {
     );
     assert_eq!(fake.requests().len(), 1);
 }
+
+/// A model that fails: `run --json` still prints the job's outcome, `failed`, with the trace to
+/// read, the model routed to, and nothing spent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_model_that_fails_gives_a_failed_outcome_with_its_trace() {
+    let scenario = "[auth]\nrequired = false\n\n[[reply]]\nmodel = \"m-coder\"\nstatus = 500\nbody = \"{\\\"error\\\": \\\"overloaded\\\"}\"\n";
+    let fake = support::cli::fake(scenario).await;
+    let sandbox = sandbox(&fake);
+    let failed = run(&sandbox, &["run", "implement", "calc.py:1-3", "--json"]);
+    assert_eq!(failed.code, Some(1), "{}", failed.stderr);
+    let out: Value = serde_json::from_str(&failed.stdout).expect("json");
+    assert_eq!(out["outcome"], "failed", "{out}");
+    assert_eq!(out["role"], "implement");
+    assert_eq!(out["routed_model"], "coder");
+    assert_eq!(out["calls"], 0);
+    assert_eq!(out["cost_usd"], 0.0);
+    assert!(
+        out["message"].as_str().is_some_and(|m| m.contains("coder")),
+        "{out}"
+    );
+    let trace = out["trace_id"].as_str().expect("a trace id");
+    let shown = run(&sandbox, &["trace", trace]);
+    assert_eq!(shown.code, Some(0), "{}", shown.stderr);
+    assert!(shown.stdout.contains("coder"), "{}", shown.stdout);
+}

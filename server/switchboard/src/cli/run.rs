@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Args;
 use ropey::Rope;
 use router::Role;
-use serde_json::{Value, json};
+use serde_json::json;
 use tasks::agent::library::{self, Library};
 use tasks::job::JobResult;
 use tasks::outcome::{Citation, Ending, Outcome, Routing};
@@ -63,11 +63,7 @@ pub fn run(args: &RunArgs) -> ExitCode {
         Ok(code) => code,
         Err(stop) => {
             if args.json {
-                let mut out = json!({ "outcome": stop.outcome, "message": stop.message });
-                if let (Some(out), Value::Object(extra)) = (out.as_object_mut(), stop.extra) {
-                    out.extend(extra);
-                }
-                print_json(&out);
+                print_json(&json!({ "outcome": "failed", "message": stop.message }));
             } else {
                 eprintln!("switchboard: {}", stop.message);
             }
@@ -76,22 +72,18 @@ pub fn run(args: &RunArgs) -> ExitCode {
     }
 }
 
-/// Why a run ended without its result, printed as JSON with `--json` and on stderr otherwise.
+/// Why a run failed before its job had an outcome (usage, config, the search agent's setup),
+/// printed as `{"outcome": "failed", "message"}` with `--json` and on stderr otherwise. Once a
+/// job runs, its end is an [`Outcome`], whatever it is.
 struct Stop {
     code: u8,
-    /// `failed` (usage, config, provider, writing) or `refused` (the reply could not be used).
-    outcome: &'static str,
     message: String,
-    /// More fields for the JSON object: the trace, the model.
-    extra: Value,
 }
 
 fn usage(message: impl Into<String>) -> Stop {
     Stop {
         code: USAGE,
-        outcome: "failed",
         message: message.into(),
-        extra: Value::Null,
     }
 }
 
@@ -102,12 +94,8 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         "explain" => Role::Search,
         name => name.parse::<Role>().map_err(|err| usage(err.to_string()))?,
     };
-    let (runtime, config) = runtime_and_config(args.config.as_deref()).map_err(|_| Stop {
-        code: USAGE,
-        outcome: "failed",
-        message: "the config cannot be used (the error is above, on stderr); fix it and run again"
-            .to_string(),
-        extra: Value::Null,
+    let (runtime, config) = runtime_and_config(args.config.as_deref()).map_err(|_| {
+        usage("the config cannot be used (the error is above, on stderr); fix it and run again")
     })?;
     if role == Role::Librarian && args.question.is_none() {
         return Err(usage(
@@ -119,9 +107,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     {
         return super::search::ask(args, role, question, runtime, config).map_err(|message| Stop {
             code: FAILED,
-            outcome: "failed",
             message,
-            extra: Value::Null,
         });
     }
     let place = args.place.as_deref().ok_or_else(|| {
@@ -166,24 +152,37 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
     let read_other = |other: &str| files::read(&root, other, &exclude);
     let spinner = super::spinner::Spinner::start(role);
     let mut routing = Routing::default();
-    let done = runtime
-        .block_on(tasks::job::run(
-            &caller,
-            &input,
-            &read_other,
-            |event| {
-                routing.hear(&event);
-                spinner.heard(&event);
-            },
-            futures::future::pending(),
-        ))
-        .map_err(|err| Stop {
-            code: FAILED,
-            outcome: "failed",
-            message: format!("{err} (trace {trace_id})"),
-            extra: json!({ "trace_id": trace_id, "role": role.as_str() }),
-        })?;
+    let done = runtime.block_on(tasks::job::run(
+        &caller,
+        &input,
+        &read_other,
+        |event| {
+            routing.hear(&event);
+            spinner.heard(&event);
+        },
+        futures::future::pending(),
+    ));
     spinner.finish();
+    let done = match done {
+        Ok(done) => done,
+        // No model answered: the outcome says why, with the trace to read.
+        Err(err) => {
+            let routed_model = routing.routed_model.unwrap_or_default();
+            let outcome = Outcome {
+                trace_id,
+                role,
+                model: routed_model.clone(),
+                routed_model,
+                fallbacks: routing.fallbacks,
+                cost_usd: 0.0,
+                calls: 0,
+                ending: Ending::Failed {
+                    message: err.to_string(),
+                },
+            };
+            return Ok(render(&outcome, args.json, relative));
+        }
+    };
     let answer = &done.answer;
     let ending = match (Ending::of(&answer.alias, &done.result), &done.result) {
         (Ending::Diff(edits), Ok(JobResult::Edits(changes))) if args.apply => {
