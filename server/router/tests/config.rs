@@ -188,6 +188,7 @@ fn a_good_config_parses_into_typed_sections() {
             agent: Agent {
                 max_steps: 8,
                 max_usd: None,
+                max_tokens: None,
             },
             review: Review {
                 fanout: 1,

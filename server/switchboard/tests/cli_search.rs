@@ -1,6 +1,6 @@
 //! The search agent through the real binary (`switchboard run search --question`), against the
 //! fake provider scripting tool calls: a question answered after grep → read steps, with its
-//! citations checked; the step limit and the dollar limit each stop it with a partial answer
+//! citations checked; the step, dollar and token limits each stop it with a partial answer
 //! marked as such; every step is in the trace.
 
 mod support;
@@ -153,7 +153,7 @@ async fn a_question_is_answered_after_grep_and_read_with_checked_citations() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_step_limit_and_the_dollar_limit_stop_it_with_a_partial_answer() {
+async fn the_step_dollar_and_token_limits_stop_it_with_a_partial_answer() {
     let fake = fake().await;
     let sandbox = sandbox(&fake);
     let limited = ask(&sandbox, &["--json", "--max-steps", "1"]);
@@ -173,4 +173,17 @@ async fn the_step_limit_and_the_dollar_limit_stop_it_with_a_partial_answer() {
     assert_eq!(out["partial"], "its $0.0005 limit was reached", "{out}");
     assert_eq!(out["calls"], 1);
     assert_eq!(fake.requests().len(), before + 1);
+
+    // The first two calls use 930 and 1,120 tokens: a limit of 2,000 lets the second go and
+    // stops the third.
+    let before = fake.requests().len();
+    let short = ask(&sandbox, &["--json", "--max-tokens", "2000"]);
+    assert_eq!(short.code, Some(0), "{}", short.stderr);
+    let out: Value = serde_json::from_str(&short.stdout).expect("json");
+    assert_eq!(
+        out["partial"], "its limit of 2000 tokens was reached (2050 used)",
+        "{out}"
+    );
+    assert_eq!(out["calls"], 2);
+    assert_eq!(fake.requests().len(), before + 2);
 }

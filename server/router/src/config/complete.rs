@@ -175,6 +175,7 @@ pub(super) fn complete(whole: PartialConfig, layers: &[Layer]) -> Result<Config,
                 super::Agent {
                     max_steps: a.max_steps.unwrap_or(default.max_steps),
                     max_usd: a.max_usd.or(default.max_usd),
+                    max_tokens: a.max_tokens.or(default.max_tokens),
                 }
             })
             .unwrap_or_default(),

@@ -235,6 +235,8 @@ pub struct Agent {
     pub max_steps: u32,
     /// Dollars the agent's calls may cost in all; `None`: the budget caps alone.
     pub max_usd: Option<f64>,
+    /// Tokens (in and out) the agent's calls may use in all; `None`: no limit of its own.
+    pub max_tokens: Option<u64>,
 }
 
 impl Default for Agent {
@@ -244,6 +246,7 @@ impl Default for Agent {
         Agent {
             max_steps: 8,
             max_usd: None,
+            max_tokens: None,
         }
     }
 }
@@ -343,7 +346,7 @@ pub(crate) const BUDGET_KEYS: &[&str] = &[
 ];
 pub(crate) const PRIVACY_KEYS: &[&str] = &["exclude", "redact_secrets", "allow_outside_workspace"];
 pub(crate) const EDITS_KEYS: &[&str] = &["confirm", "retry_failed_blocks", "on_syntax_error"];
-pub(crate) const AGENT_KEYS: &[&str] = &["max_steps", "max_usd"];
+pub(crate) const AGENT_KEYS: &[&str] = &["max_steps", "max_usd", "max_tokens"];
 pub(crate) const REVIEW_KEYS: &[&str] = &["fanout"];
 pub(crate) const ORACLE_KEYS: &[&str] = &["when"];
 /// `[prompts]`: a template per role, replacing the built-in one.
@@ -413,6 +416,7 @@ pub(crate) struct PartialEdits {
 pub(crate) struct PartialAgent {
     pub(crate) max_steps: Option<u32>,
     pub(crate) max_usd: Option<f64>,
+    pub(crate) max_tokens: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]

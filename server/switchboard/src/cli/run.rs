@@ -40,6 +40,10 @@ pub struct RunArgs {
     /// `[agent] max_usd`).
     #[arg(long, value_name = "USD")]
     pub(super) max_usd: Option<f64>,
+    /// For search and librarian --question: tokens (in and out) the agent's calls may use in
+    /// all (default: `[agent] max_tokens`).
+    #[arg(long, value_name = "N")]
+    pub(super) max_tokens: Option<u64>,
     /// What to do; without it, a TODO / FIXME / `AI:` comment in or above the lines, else the
     /// role's default.
     #[arg(long, value_name = "TEXT")]

@@ -60,6 +60,7 @@ pub(super) fn ask(
     let limits = tasks::agent::Limits {
         max_steps: usize::try_from(args.max_steps.unwrap_or(agent.max_steps)).unwrap_or(usize::MAX),
         max_usd: args.max_usd.or(agent.max_usd),
+        max_tokens: args.max_tokens.or(agent.max_tokens),
     };
     let spinner = Spinner::start(role);
     let json_out = args.json;

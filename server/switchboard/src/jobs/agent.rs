@@ -141,5 +141,6 @@ fn limits(caller: &Caller) -> Limits {
     Limits {
         max_steps: usize::try_from(agent.max_steps).unwrap_or(usize::MAX),
         max_usd: agent.max_usd,
+        max_tokens: agent.max_tokens,
     }
 }

@@ -54,6 +54,8 @@ pub struct Limits {
     pub max_steps: usize,
     /// Dollars the calls may cost in all; `None`: only the budget caps of the config.
     pub max_usd: Option<f64>,
+    /// Tokens (in and out, as the providers reported them) the calls may use in all.
+    pub max_tokens: Option<u64>,
 }
 
 impl Default for Limits {
@@ -61,6 +63,7 @@ impl Default for Limits {
         Limits {
             max_steps: 8,
             max_usd: None,
+            max_tokens: None,
         }
     }
 }
@@ -118,6 +121,7 @@ pub async fn search(
     spec.request.messages = vec![Message::user(question)];
     let mut steps = Vec::new();
     let (mut cost, mut calls, mut alias) = (0.0, 0usize, String::new());
+    let mut tokens = 0u64;
     let mut last_text = String::new();
     let mut last: Option<Answer> = None;
     let stopped = loop {
@@ -125,6 +129,11 @@ pub async fn search(
             && cost >= max
         {
             break format!("its ${max:.4} limit was reached");
+        }
+        if let Some(max) = limits.max_tokens
+            && tokens >= max
+        {
+            break format!("its limit of {max} tokens was reached ({tokens} used)");
         }
         let answer = match caller
             .call(
@@ -142,6 +151,7 @@ pub async fn search(
         };
         calls += 1;
         cost += answer.cost_usd;
+        tokens += answer.outcome.usage.input + answer.outcome.usage.output;
         alias.clone_from(&answer.alias);
         let answer = match last.take() {
             Some(before) => answer.after(before),
