@@ -1,6 +1,7 @@
 //! The librarian through the language server: `switchboard.librarian` with a question reads the
 //! sources of a package in the workspace's virtual environment (`.venv`), not the workspace's
 //! own files, and answers with citations `name@version/path:line` that open the package's file.
+//! A question in an `# AI: ...?` comment is offered to the librarian as a code action.
 
 mod support;
 
@@ -92,5 +93,76 @@ async fn a_question_is_answered_from_a_package_in_the_virtual_environment() {
     );
     assert_eq!(finished["invalid_citations"], json!([]));
     assert_eq!(f.fake.requests().len(), 3);
+    f.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ai_comment_that_asks_is_offered_to_the_librarian() {
+    let setup = ClientSetup {
+        adjust: Some(with_librarian),
+        prepare: Some(venv),
+        ..ClientSetup::default()
+    };
+    let mut f = Fixture::start_setup(SCENARIO, PositionEncoding::Utf16, setup).await;
+    let asking = format!("# AI: how many times does retrying.call try?\n{CLIENT}");
+    f.write("client.py", &asking);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", &asking).await;
+    let actions = f
+        .server
+        .request_ok(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 2, "character": 0 } },
+                "context": { "diagnostics": [] }
+            }),
+        )
+        .await;
+    let ask = actions
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Ask the librarian with librarian"))
+        })
+        .unwrap_or_else(|| panic!("no librarian action in {actions}"))
+        .clone();
+    assert_eq!(
+        ask["command"]["arguments"][0]["instruction"],
+        "how many times does retrying.call try?"
+    );
+    // Without a question, no librarian: a plain line offers none.
+    let plain = f
+        .server
+        .request_ok(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": { "start": { "line": 5, "character": 0 }, "end": { "line": 6, "character": 0 } },
+                "context": { "diagnostics": [] }
+            }),
+        )
+        .await;
+    assert!(!plain.to_string().contains("Ask the librarian"), "{plain}");
+    f.server
+        .request_ok("workspace/executeCommand", ask["command"].clone())
+        .await;
+    f.accept_progress().await;
+    let (id, _) = f.server.server_request("window/showDocument").await;
+    f.server.respond(id, json!({ "success": true })).await;
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    assert_eq!(
+        finished["citations"][0]["label"],
+        "retrying@1.3.4/__init__.py"
+    );
+    let first = f.fake.requests()[0].body.to_string();
+    assert!(
+        first.contains("how many times does retrying.call try?"),
+        "{first}"
+    );
     f.shutdown().await;
 }

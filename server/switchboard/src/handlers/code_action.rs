@@ -190,6 +190,20 @@ fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionRes
         actions.push(fix);
     }
     actions.extend(session.findings.quickfixes(uri, params.range));
+    // The librarian, where the config has one, for a question in an `AI:` comment.
+    if caller.config().roles.contains_key(&Role::Librarian)
+        && let Some(question) = jobs::question_in(&snapshot, &selection)
+    {
+        actions.push(action(
+            &listing,
+            &selection,
+            Role::Librarian,
+            "Ask the librarian",
+            command_for(Role::Librarian),
+            json!({ "uri": uri, "range": params.range, "instruction": question }),
+            CodeActionKind::REFACTOR,
+        ));
+    }
     // A second opinion, where the config has an oracle: on the selection, the document's plan
     // and its last AI edit.
     if caller.config().roles.contains_key(&Role::Oracle) {

@@ -295,6 +295,19 @@ pub fn role_of_command(command: &str) -> Option<Option<Role>> {
     })
 }
 
+/// The question an `AI:` comment in or just above the selection asks (`# AI: how does X
+/// retry?`), when it is one: what the librarian's action answers.
+pub fn question_in(snapshot: &Snapshot, selection: &Selection) -> Option<String> {
+    let rope = &snapshot.rope;
+    let tree = snapshot.syntax.as_ref()?;
+    let line = rope.byte_to_line(selection.bytes.start.min(rope.len_bytes()));
+    let from = rope.line_to_byte(line.saturating_sub(1));
+    tree.markers_in(rope, from..selection.bytes.end.max(from + 1))
+        .into_iter()
+        .find(|m| m.kind == syntax::MarkerKind::Ai && m.text.trim_end().ends_with('?'))
+        .map(|m| m.text)
+}
+
 /// How a Fix action asks for a fix: this, then the diagnostic's message.
 pub const FIX_PREFIX: &str = "Fix this problem: ";
 
