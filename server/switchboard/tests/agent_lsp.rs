@@ -248,3 +248,32 @@ async fn the_budget_stops_the_agent_with_a_partial_answer() {
     );
     assert_eq!(requests, 1, "the refused step never reached the provider");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ai_comment_that_asks_is_the_question() {
+    let mut f = Fixture::start(SCENARIO, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    let asking = format!("# AI: where is the retry policy configured?\n{CLIENT}");
+    f.write("client.py", &asking);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", &asking).await;
+    // Explain with no instruction: the comment above the lines is the question.
+    let finished = f
+        .answer("switchboard.search", &uri, (1, 0, 2, 0), None)
+        .await;
+    assert_eq!(finished["outcome"], "answered", "{finished}");
+    assert_eq!(
+        finished["steps"].as_array().map(Vec::len),
+        Some(2),
+        "{finished}"
+    );
+    let requests = f.fake.requests();
+    assert_eq!(requests.len(), 3, "grep, read, answer");
+    assert!(
+        requests[0]
+            .body
+            .to_string()
+            .contains("where is the retry policy configured?")
+    );
+    f.shutdown().await;
+}
