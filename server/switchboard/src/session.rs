@@ -65,9 +65,9 @@ pub struct Session {
     pub plans: DashMap<Uri, Plan>,
     /// The last AI edit applied to each document, for a second opinion on it.
     pub last_edits: DashMap<Uri, LastEdit>,
-    /// AI fixes applied per document and problem (the diagnostic's message), for `[oracle]
-    /// when = ["fix_failed_twice"]`.
-    pub fixes: DashMap<(Uri, String), u32>,
+    /// AI fixes applied per document, problem (the diagnostic's message) and its first line
+    /// (1-based), for `[oracle] when = ["fix_failed_twice"]`.
+    pub fixes: DashMap<(Uri, String, usize), u32>,
     client_support: OnceLock<ClientSupport>,
     /// The workspace symbol index for the folders and excludes in effect (see
     /// [`Session::workspace_index`]).

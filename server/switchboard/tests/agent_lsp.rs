@@ -277,3 +277,43 @@ async fn an_ai_comment_that_asks_is_the_question() {
     );
     f.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_after_a_paid_step_reports_what_was_spent() {
+    // The second step's answer never comes in time: the cancel lands while it is asked.
+    let slow = SCENARIO.replace(
+        "results_contain = \"conf.py:3:\"",
+        "results_contain = \"conf.py:3:\"\nheaders_delay_ms = 30000",
+    );
+    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    f.command(
+        "switchboard.search",
+        &uri,
+        (3, 0, 6, 0),
+        Some("where are retries?"),
+    )
+    .await;
+    f.accept_progress().await;
+    f.fake
+        .wait_for(std::time::Duration::from_secs(10), |r| r.len() == 2)
+        .await;
+    f.server
+        .request_ok(
+            "workspace/executeCommand",
+            json!({ "command": "switchboard.cancel", "arguments": [] }),
+        )
+        .await;
+    let finished = f.finished().await;
+    assert_eq!(finished["outcome"], "cancelled", "{finished}");
+    // The first step was paid for; the cancelled one is not.
+    assert_eq!(finished["calls"], 1, "{finished}");
+    assert!(
+        finished["cost_usd"].as_f64().is_some_and(|cost| cost > 0.0),
+        "{finished}"
+    );
+    f.shutdown().await;
+}

@@ -124,6 +124,19 @@ async fn a_question_is_answered_after_grep_and_read_with_checked_citations() {
         "{}",
         shown.stdout
     );
+    // Each step's request carries what the tools gave before it: its worst case, reserved
+    // before it is sent, grows step by step.
+    let reserved: Vec<f64> = shown
+        .stdout
+        .split("(worst case $")
+        .skip(1)
+        .filter_map(|rest| rest.split(' ').next()?.parse().ok())
+        .collect();
+    assert_eq!(reserved.len(), 3, "{}", shown.stdout);
+    assert!(
+        reserved.windows(2).all(|pair| pair[0] < pair[1]),
+        "{reserved:?}"
+    );
     // In words, as the progress said them.
     assert!(
         shown.stdout.contains("step 1: grep \"RETRIES\" → 3 hits"),

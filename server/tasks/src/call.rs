@@ -408,8 +408,9 @@ impl Caller {
     }
 
     /// Sends the same request to the first `n` candidates of `decision` at once (`[review]
-    /// fanout`). Every one's worst case is reserved before any is sent, all or none, so a budget
-    /// that pays for one review but not two refuses before spending anything. No fallbacks: a
+    /// fanout`). Every one's worst case is reserved before any is sent, all or none, so a day or
+    /// month budget that pays for one review but not two refuses before spending anything (the
+    /// per-request cap holds for each model's call, as it does for any call). No fallbacks: a
     /// model that fails gives its error in its place. Each call is in the trace.
     ///
     /// # Errors

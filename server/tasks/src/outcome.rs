@@ -305,6 +305,20 @@ impl Routing {
     }
 }
 
+/// What a job's trace has settled so far, in dollars and calls: the cost of a job that failed
+/// or was cancelled after some of its calls were paid (an agent's earlier steps, the first
+/// call of a retry). Nothing when the ledger cannot be read.
+pub fn spent(caller: &crate::Caller, trace_id: &str) -> (f64, u32) {
+    let trace = caller
+        .ledger()
+        .ok()
+        .and_then(|ledger| ledger.trace(trace_id).ok().flatten());
+    trace.map_or((0.0, 0), |trace| {
+        let calls = u32::try_from(trace.calls.len()).unwrap_or(u32::MAX);
+        (trace.calls.iter().map(|call| call.cost_usd).sum(), calls)
+    })
+}
+
 /// The changes as one unified diff, `a/` and `b/` prefixes as git writes them.
 pub fn unified_diff(changes: &[FileChange]) -> String {
     let mut out = String::new();

@@ -172,14 +172,15 @@ fn execute(args: &RunArgs) -> Result<ExitCode, Stop> {
         // No model answered: the outcome says why, with the trace to read.
         Err(err) => {
             let routed_model = routing.routed_model.unwrap_or_default();
+            let (cost_usd, calls) = tasks::outcome::spent(&caller, &trace_id);
             let outcome = Outcome {
                 trace_id,
                 role,
                 model: routed_model.clone(),
                 routed_model,
                 fallbacks: routing.fallbacks,
-                cost_usd: 0.0,
-                calls: 0,
+                cost_usd,
+                calls,
                 ending: Ending::Failed {
                     message: err.to_string(),
                 },

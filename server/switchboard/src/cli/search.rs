@@ -49,9 +49,12 @@ pub(super) fn ask(
         trace_id: trace_id.clone(),
         request: providers::Request::default(),
         // The system prompt, the tools and the question, counted; each step adds what the
-        // tools gave.
-        input_tokens: router::count_o200k(tasks::agent::SYSTEM)
-            + router::count_o200k(question)
+        // tools gave (`agent::search`).
+        input_tokens: router::count_o200k(if role == router::Role::Librarian {
+            tasks::agent::LIBRARIAN
+        } else {
+            tasks::agent::SYSTEM
+        }) + router::count_o200k(question)
             + 600,
         language: None,
         lines: 0,

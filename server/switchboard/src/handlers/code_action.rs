@@ -147,7 +147,8 @@ fn listing(session: &Session, params: &CodeActionParams) -> Option<CodeActionRes
         };
         let around = Selection::around(&snapshot, chars);
         // Two AI fixes did not make it go away: ask why rather than a third time.
-        if jobs::fix_failed_twice(session, caller.config(), uri, &diagnostic.message) {
+        let line = diagnostic.range.start.line as usize + 1;
+        if jobs::fix_failed_twice(session, caller.config(), uri, &diagnostic.message, line) {
             let mut ask = action(
                 &listing,
                 &around,
@@ -277,12 +278,34 @@ fn action(
 ) -> CodeActionOrCommand {
     let caller = listing.caller;
     let decision = estimate(listing, selection, role, &argument);
-    let (title, disabled) = match decision.as_ref().and_then(Decision::chosen) {
-        Some(candidate) => (
+    // A review under `[review] fanout = N` goes to the first N models at once: all are named,
+    // and their costs added.
+    let serving = match (role, decision.as_ref()) {
+        (Role::Review, Some(decision)) if decision.chosen().is_some() => {
+            let fanout = usize::try_from(caller.config().review.fanout).unwrap_or(1);
+            decision.candidates.iter().take(fanout.max(1)).collect()
+        }
+        _ => decision
+            .as_ref()
+            .and_then(Decision::chosen)
+            .into_iter()
+            .collect::<Vec<_>>(),
+    };
+    let (title, disabled) = match serving.first() {
+        Some(_) => (
             format!(
                 "{verb} with {} (~{})",
-                candidate.alias,
-                dollars(expected_cost(caller, candidate, selection.bytes.len()))
+                serving
+                    .iter()
+                    .map(|c| c.alias.as_str())
+                    .collect::<Vec<_>>()
+                    .join(tasks::fanout::JOINED),
+                dollars(
+                    serving
+                        .iter()
+                        .map(|c| expected_cost(caller, c, selection.bytes.len()))
+                        .sum()
+                )
             ),
             None,
         ),
@@ -336,14 +359,29 @@ fn estimate(
     let (caller, snapshot) = (listing.caller, listing.snapshot);
     let bytes = &selection.bytes;
     let spec = if caller.config().rules_use_input_tokens() {
-        let plan = argument["plan_trace_id"].as_str().and_then(|trace| {
-            listing
-                .session
-                .plans
-                .get(listing.uri)
-                .filter(|plan| plan.trace_id == trace)
-                .map(|plan| plan.markdown.clone())
-        });
+        // The request the command will send: with the plan it hands on, or, for a second
+        // opinion, the plan or edit it judges and the words it asks with.
+        let subject = argument["subject"].as_str();
+        let plan = if role == Role::Oracle {
+            jobs::run::oracle_subject(listing.session, listing.uri, subject)
+                .ok()
+                .flatten()
+        } else {
+            argument["plan_trace_id"].as_str().and_then(|trace| {
+                listing
+                    .session
+                    .plans
+                    .get(listing.uri)
+                    .filter(|plan| plan.trace_id == trace)
+                    .map(|plan| plan.markdown.clone())
+            })
+        };
+        let instruction = argument["instruction"]
+            .as_str()
+            .map(str::to_string)
+            .or_else(|| {
+                (role == Role::Oracle).then(|| jobs::run::oracle_instruction(subject).to_owned())
+            });
         jobs::run::request_for(
             listing.session,
             caller,
@@ -351,7 +389,7 @@ fn estimate(
             snapshot,
             selection,
             role,
-            argument["instruction"].as_str().map(str::to_string),
+            instruction,
             plan,
         )
     } else {

@@ -50,12 +50,18 @@ pub(super) async fn run(
     // The librarian reads the dependencies' sources (those on this machine), never the
     // workspace's own files; finding them reads Cargo.lock and a few directories.
     let libraries = if job.role == Role::Librarian {
-        let root = root.clone();
+        let at = root.clone();
         let found = tokio::task::spawn_blocking(move || {
-            tasks::agent::library::dependencies(&root, &Places::from_env())
+            tasks::agent::library::dependencies(&at, &Places::from_env())
         })
         .await
         .map_err(|err| CallError::Failed(format!("finding the dependencies failed: {err}")))?;
+        if found.is_empty() {
+            return Err(CallError::NoRoute(format!(
+                "no dependency sources found for {}: the librarian reads the crates of Cargo.lock in the cargo registry (run `cargo fetch` first), a virtual environment's site-packages (.venv, venv or $VIRTUAL_ENV) and node_modules",
+                root.display()
+            )));
+        }
         Some(found)
     } else {
         None

@@ -311,13 +311,18 @@ pub fn question_in(snapshot: &Snapshot, selection: &Selection) -> Option<String>
 /// How a Fix action asks for a fix: this, then the diagnostic's message.
 pub const FIX_PREFIX: &str = "Fix this problem: ";
 
-/// Under `[oracle] when = ["fix_failed_twice"]`, whether `problem` in `uri` has had two AI
-/// fixes applied and is still reported: then the oracle is asked why, instead of a third fix.
+/// Under `[oracle] when = ["fix_failed_twice"]`, whether `problem` at `line` (1-based) of
+/// `uri` has had two AI fixes applied and is still reported: then the oracle is asked why,
+/// instead of a third fix.
+///
+/// FIXME: the count is never reset; a problem fixed by hand that comes back at the same line
+/// goes to the oracle at once.
 pub fn fix_failed_twice(
     session: &Session,
     config: &router::Config,
     uri: &Uri,
     problem: &str,
+    line: usize,
 ) -> bool {
     config
         .oracle
@@ -326,7 +331,7 @@ pub fn fix_failed_twice(
         && config.roles.contains_key(&Role::Oracle)
         && session
             .fixes
-            .get(&(uri.clone(), problem.to_owned()))
+            .get(&(uri.clone(), problem.to_owned(), line))
             .is_some_and(|applied| *applied >= 2)
 }
 

@@ -73,7 +73,7 @@ async fn ending(
                     if let Some(problem) = step.question.strip_prefix(super::FIX_PREFIX) {
                         *session
                             .fixes
-                            .entry((step.uri.clone(), problem.to_owned()))
+                            .entry((step.uri.clone(), problem.to_owned(), step.lines.0))
                             .or_insert(0) += 1;
                     }
                     session.last_edits.insert(

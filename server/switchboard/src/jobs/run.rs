@@ -170,14 +170,7 @@ pub async fn start(
         None => None,
     };
     let instruction = args.instruction.or_else(|| {
-        (role == Role::Oracle).then(|| {
-            match args.subject.as_deref() {
-                Some("plan") => "Judge the plan in the context: will it work, and what does it miss?",
-                Some("edit") => "Judge the last AI edit, whose diff is in the context: is it correct, and what does it break?",
-                _ => "Judge this code: is it correct, and what is risky?",
-            }
-            .to_owned()
-        })
+        (role == Role::Oracle).then(|| oracle_instruction(args.subject.as_deref()).to_owned())
     });
     let image = if role == Role::Vision {
         let relative = args
@@ -356,16 +349,23 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
     if let Some(progress) = progress {
         progress.finish().await;
     }
-    let (answered_by, cost_usd, calls, ending) = match outcome {
+    // A job that ends without its result may have paid for some calls (an agent's earlier
+    // steps, the first call of a retry): what the ledger settled for its trace.
+    let spent = || {
+        session
+            .caller()
+            .map_or((0.0, 0), |caller| tasks::outcome::spent(&caller, &trace_id))
+    };
+    let (answered_by, (cost_usd, calls), ending) = match outcome {
         Ok(Ok(step)) => {
             let done = super::result::finish(&session, &client, &trace_id, role, step).await;
-            (done.model, done.cost_usd, done.calls, done.ending)
+            (done.model, (done.cost_usd, done.calls), done.ending)
         }
-        Ok(Err(CallError::Cancelled)) => (model.clone(), 0.0, 0, Ending::Cancelled),
+        Ok(Err(CallError::Cancelled)) => (model.clone(), spent(), Ending::Cancelled),
         Ok(Err(err)) => {
             let message = format!("switchboard: {} failed: {err}", verb(role));
             client.show_message(MessageType::ERROR, &message).await;
-            (model.clone(), 0.0, 0, Ending::Failed { message })
+            (model.clone(), spent(), Ending::Failed { message })
         }
         Err(panic) => {
             let message = format!(
@@ -373,7 +373,7 @@ async fn run(session: Arc<Session>, client: Client, job: Arc<Job>, routed: Route
                 verb(role)
             );
             client.show_message(MessageType::ERROR, &message).await;
-            (model.clone(), 0.0, 0, Ending::Failed { message })
+            (model.clone(), spent(), Ending::Failed { message })
         }
     };
     // The model the command answered with, and every fallback from it, so that a bill from
@@ -744,9 +744,20 @@ fn verb(role: Role) -> &'static str {
     }
 }
 
+/// What the oracle is asked when the action says nothing more.
+pub(crate) fn oracle_instruction(subject: Option<&str>) -> &'static str {
+    match subject {
+        Some("plan") => "Judge the plan in the context: will it work, and what does it miss?",
+        Some("edit") => {
+            "Judge the last AI edit, whose diff is in the context: is it correct, and what does it break?"
+        }
+        _ => "Judge this code: is it correct, and what is risky?",
+    }
+}
+
 /// What a second opinion judges besides the selection: the document's plan, or its last AI
 /// edit, as the text the packet's plan section holds.
-fn oracle_subject(
+pub(crate) fn oracle_subject(
     session: &Session,
     uri: &Uri,
     subject: Option<&str>,

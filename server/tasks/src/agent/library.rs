@@ -228,7 +228,8 @@ fn cargo_libraries(root: &Path, cargo_home: Option<&Path>) -> Vec<Library> {
             }
         };
     // One directory per registry (crates.io's sparse index, its old git index, mirrors).
-    let indexes = entries(&cargo_home.join("registry").join("src"));
+    let sources = cargo_home.join("registry").join("src");
+    let indexes = entries(&sources);
     lockfile
         .package
         .into_iter()
@@ -238,12 +239,17 @@ fn cargo_libraries(root: &Path, cargo_home: Option<&Path>) -> Vec<Library> {
             })
         })
         .filter_map(|package| {
+            // A name from a lockfile is a directory name here: one plain component, or nothing.
+            if !plain_name(&package.name) || !plain_name(&package.version) {
+                return None;
+            }
             // The version keeps its build metadata here: `toml-1.2.2+spec-1.1.0`.
             let dir_name = format!("{}-{}", package.name, package.version);
             let Some(root) = indexes
                 .iter()
                 .map(|index| index.join(&dir_name))
                 .find(|dir| dir.is_dir())
+                .and_then(|dir| inside(&sources, &dir))
             else {
                 tracing::debug!(krate = %dir_name, "not unpacked in the registry");
                 return None;
@@ -329,9 +335,12 @@ fn python_library(site: &Path, dist_info: &Path) -> Option<Library> {
         version.get_or_insert_with(|| dir_version.to_owned());
     }
     let (name, version) = (name?, version?);
+    // `top_level.txt` is the package's own text: only a plain name, and a directory that is
+    // really inside site-packages (not a symlink out of it), can be a library's root.
     let packages: Vec<String> = top_level_names(dist_info)
         .into_iter()
-        .filter(|top| site.join(top).is_dir())
+        .filter(|top| plain_name(top) && site.join(top).is_dir())
+        .filter(|top| inside(site, &site.join(top)).is_some())
         .collect();
     let wanted = normalise(&name).replace('.', "_");
     let Some(package) = packages
@@ -380,10 +389,14 @@ fn top_level_names(dist_info: &Path) -> Vec<String> {
 }
 
 /// The packages of `root/node_modules`, scoped (`@scope/name`) or not. Hidden directories
-/// (`.bin`, `.cache`, pnpm's `.pnpm` store) and nested `node_modules` are not looked into.
+/// (`.bin`, `.cache`, pnpm's `.pnpm` store) and nested `node_modules` are not looked into. A
+/// package that is a link out of `node_modules` (an npm or pnpm workspace member, `npm link`,
+/// a `file:` dependency) is the workspace's own code, not a dependency: it is left out, so the
+/// librarian never reads the workspace around its excludes.
 fn node_libraries(root: &Path) -> Vec<Library> {
+    let modules = root.join("node_modules");
     let mut libraries = Vec::new();
-    for dir in entries(&root.join("node_modules")) {
+    for dir in entries(&modules) {
         let name = file_name(&dir);
         if name.starts_with('.') {
             continue;
@@ -392,13 +405,27 @@ fn node_libraries(root: &Path) -> Vec<Library> {
             let scoped = entries(&dir)
                 .into_iter()
                 .filter(|package| !file_name(package).starts_with('.'))
+                .filter(|package| inside(&modules, package).is_some())
                 .filter_map(|package| node_library(&package));
             libraries.extend(scoped);
-        } else {
+        } else if inside(&modules, &dir).is_some() {
             libraries.extend(node_library(&dir));
         }
     }
     libraries
+}
+
+/// Whether `name` is one plain path component: not empty, no separator, not `.` or `..`.
+fn plain_name(name: &str) -> bool {
+    !name.is_empty() && !name.contains(['/', '\\', ':']) && name != "." && name != ".."
+}
+
+/// `dir`'s canonical path when it is strictly inside `base` once both are canonical (a
+/// symlink out of `base` is not inside it).
+fn inside(base: &Path, dir: &Path) -> Option<PathBuf> {
+    let base = base.canonicalize().ok()?;
+    let dir = dir.canonicalize().ok()?;
+    (dir != base && dir.starts_with(&base)).then_some(dir)
 }
 
 #[derive(Deserialize)]

@@ -182,6 +182,11 @@ pub async fn search(
         }
         let mut results: Vec<ToolResult> = Vec::new();
         for call in &answer.tool_calls {
+            // A cancel between tools stops before the next one (a grep over every dependency
+            // takes a moment).
+            if cancelled.clone().now_or_never().is_some() {
+                return Err(CallError::Cancelled);
+            }
             let (result, summary) = runner.run(tools, call.clone()).await;
             steps.push(summary);
             let summary = steps.last().expect("just pushed");
@@ -189,6 +194,18 @@ pub async fn search(
             record_step(caller, &spec.trace_id, steps.len(), summary);
             results.push(result);
         }
+        // The next request carries this answer and what the tools gave: it is counted, so that
+        // the next step's worst case (reserved in the ledger, held to the caps) is its own.
+        spec.input_tokens += router::count_o200k(&answer.text)
+            + answer
+                .tool_calls
+                .iter()
+                .map(|call| router::count_o200k(&call.arguments.to_string()))
+                .sum::<u64>()
+            + results
+                .iter()
+                .map(|result| router::count_o200k(&result.content))
+                .sum::<u64>();
         spec.request.messages.push(Message::assistant_with_calls(
             answer.text.clone(),
             answer.tool_calls.clone(),

@@ -169,6 +169,13 @@ impl WorkspaceTools {
     fn file(&self, relative: &str) -> Result<PathBuf, String> {
         let relative = relative.trim_start_matches("./");
         if let Some(libraries) = &self.libraries {
+            // The privacy excludes hold inside a library too (a package's `.env`, a key).
+            let inner = libraries
+                .iter()
+                .find_map(|l| relative.strip_prefix(&format!("{}/", l.label())));
+            if inner.is_some_and(|inner| excluded(inner, &self.exclude)) {
+                return Err(format!("{relative} is excluded by [privacy] exclude"));
+            }
             let path = library::resolve(libraries, relative).ok_or_else(|| {
                 format!("no file {relative} in the dependencies' sources; paths are name@version/path, as `libraries` lists them")
             })?;
@@ -237,7 +244,11 @@ impl WorkspaceTools {
             return Err("no dependency sources to search".to_owned());
         };
         let exclude = self.exclude.clone();
-        let root = self.root.clone();
+        // Paths are judged by the excludes relative to the workspace, or to their library.
+        let roots: Vec<PathBuf> = match &self.libraries {
+            Some(libraries) => libraries.iter().map(|l| l.root.clone()).collect(),
+            None => vec![self.root.clone()],
+        };
         let state_dir = self.state_dir.clone();
         let mut walk = ignore::WalkBuilder::new(start);
         for other in more {
@@ -249,10 +260,9 @@ impl WorkspaceTools {
             .sort_by_file_name(|a, b| a.cmp(b))
             .filter_entry(move |entry| {
                 state_dir.as_deref() != Some(entry.path())
-                    && entry
-                        .path()
-                        .strip_prefix(&root)
-                        .ok()
+                    && roots
+                        .iter()
+                        .find_map(|root| entry.path().strip_prefix(root).ok())
                         .map(|p| p.to_string_lossy().replace('\\', "/"))
                         .is_none_or(|p| p.is_empty() || !excluded(&p, &exclude))
             })
