@@ -314,8 +314,19 @@ pub fn spent(caller: &crate::Caller, trace_id: &str) -> (f64, u32) {
         .ok()
         .and_then(|ledger| ledger.trace(trace_id).ok().flatten());
     trace.map_or((0.0, 0), |trace| {
-        let calls = u32::try_from(trace.calls.len()).unwrap_or(u32::MAX);
-        (trace.calls.iter().map(|call| call.cost_usd).sum(), calls)
+        // Calls that answered, as `calls` counts them elsewhere; a failed call may have cost
+        // something all the same.
+        let answered = trace
+            .calls
+            .iter()
+            .filter(|call| call.outcome == ledger::CallOutcome::Ok)
+            .count();
+        // From +0.0: an empty f64 sum is -0.0, which prints as "$-0.0000".
+        let cost = trace
+            .calls
+            .iter()
+            .fold(0.0, |sum, call| sum + call.cost_usd);
+        (cost, u32::try_from(answered).unwrap_or(u32::MAX))
     })
 }
 
