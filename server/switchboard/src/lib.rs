@@ -17,7 +17,7 @@ mod transport;
 mod watcher;
 
 /// The vision role's image lookup, shared by the server and `switchboard run vision`.
-pub use jobs::answer::check_citations;
+pub use jobs::answer::{Sources, check_citations};
 pub use jobs::image;
 pub use jobs::relative_to_roots;
 pub use server::{Ended, Options, serve, serve_with};

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::agent::tools::StepSummary;
 use crate::call::CallEvent;
 use crate::job::JobResult;
-use crate::reply::{FileChange, Finding, ReplyError, Severity};
+use crate::reply::{FileChange, Finding, ReplyError};
 
 /// How a job ended, and who did it for what.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -222,20 +222,10 @@ impl ReviewFinding {
         ReviewFinding {
             line: finding.line,
             end_line: finding.end_line,
-            severity: severity_name(finding.severity),
+            severity: finding.severity.as_str(),
             message: finding.message.clone(),
             fix: finding.fix.clone(),
         }
-    }
-}
-
-/// A severity as the outcome and the command line write it.
-pub fn severity_name(severity: Severity) -> &'static str {
-    match severity {
-        Severity::Error => "error",
-        Severity::Warning => "warning",
-        Severity::Info => "info",
-        Severity::Hint => "hint",
     }
 }
 

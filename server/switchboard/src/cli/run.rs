@@ -9,14 +9,14 @@ use clap::Args;
 use ropey::Rope;
 use router::Role;
 use serde_json::json;
-use tasks::agent::library::{self, Library};
+use tasks::agent::library::Library;
 use tasks::job::JobResult;
 use tasks::outcome::{Citation, Ending, Outcome, Routing};
 
 use super::place::Place;
 use super::{FAILED, USAGE, print_json, runtime_and_config};
 use crate::config;
-use switchboard::{check_citations, files, image};
+use switchboard::{Sources, check_citations, files, image};
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
@@ -320,19 +320,18 @@ pub(super) fn cited(
     libraries: Option<&[Library]>,
     markdown: &str,
 ) -> (Vec<Citation>, Vec<String>) {
-    let libraries = libraries.unwrap_or_default();
-    let read = |label: &str| match library::resolve(libraries, label) {
-        Some(path) => std::fs::read_to_string(path).ok(),
-        None => files::read(root, label, exclude).text(),
-    };
+    let read = |label: &str| files::read(root, label, exclude).text();
     let roots = [root.to_path_buf()];
     let locate = |label: &str| {
-        library::resolve(libraries, label).or_else(|| {
-            tasks::context::resolve_label(&roots, Some(root), label)
-                .map(|(root, relative)| root.join(relative))
-        })
+        tasks::context::resolve_label(&roots, Some(root), label)
+            .map(|(root, relative)| root.join(relative))
     };
-    check_citations(markdown, &locate, &read)
+    let sources = Sources {
+        locate: &locate,
+        read: &read,
+        libraries: libraries.unwrap_or_default(),
+    };
+    check_citations(markdown, &sources)
 }
 
 /// Whether stdout takes colours: a terminal, unless `NO_COLOR` is set; or `CLICOLOR_FORCE`

@@ -31,10 +31,7 @@ pub(super) fn ask(
         tasks::agent::library::dependencies(&root, &tasks::agent::library::Places::from_env())
     });
     if libraries.as_ref().is_some_and(Vec::is_empty) {
-        return Err(format!(
-            "no dependency sources found for {}: the librarian reads the crates of Cargo.lock in the cargo registry (run `cargo fetch` first), a virtual environment's site-packages (.venv, venv or $VIRTUAL_ENV) and node_modules",
-            root.display()
-        ));
+        return Err(tasks::agent::library::none_found(&root));
     }
     let tools = std::sync::Arc::new(tasks::agent::tools::WorkspaceTools {
         root: root.clone(),
@@ -60,11 +57,12 @@ pub(super) fn ask(
         lines: 0,
         complexity: router::Complexity::default(),
     };
-    let limits = tasks::agent::Limits {
-        max_steps: usize::try_from(args.max_steps.unwrap_or(agent.max_steps)).unwrap_or(usize::MAX),
+    // `[agent]`, with what the command line says instead.
+    let limits = tasks::agent::Limits::from(router::Agent {
+        max_steps: args.max_steps.unwrap_or(agent.max_steps),
         max_usd: args.max_usd.or(agent.max_usd),
         max_tokens: args.max_tokens.or(agent.max_tokens),
-    };
+    });
     let spinner = Spinner::start(role);
     let json_out = args.json;
     let mut routing = Routing::default();

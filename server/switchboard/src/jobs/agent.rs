@@ -57,10 +57,7 @@ pub(super) async fn run(
         .await
         .map_err(|err| CallError::Failed(format!("finding the dependencies failed: {err}")))?;
         if found.is_empty() {
-            return Err(CallError::NoRoute(format!(
-                "no dependency sources found for {}: the librarian reads the crates of Cargo.lock in the cargo registry (run `cargo fetch` first), a virtual environment's site-packages (.venv, venv or $VIRTUAL_ENV) and node_modules",
-                root.display()
-            )));
+            return Err(CallError::NoRoute(tasks::agent::library::none_found(&root)));
         }
         Some(found)
     } else {
@@ -79,7 +76,7 @@ pub(super) async fn run(
         spec,
         &question,
         (&tools, &OnBlockingThread),
-        &limits(caller),
+        &Limits::from(caller.config().agent),
         |event| match event {
             AgentEvent::Call(event) => on_event(event),
             AgentEvent::Step(number, step) => {
@@ -138,15 +135,5 @@ impl RunTools for OnBlockingThread {
                     )
                 })
         }
-    }
-}
-
-/// The agent's limits from `[agent]`.
-fn limits(caller: &Caller) -> Limits {
-    let agent = caller.config().agent;
-    Limits {
-        max_steps: usize::try_from(agent.max_steps).unwrap_or(usize::MAX),
-        max_usd: agent.max_usd,
-        max_tokens: agent.max_tokens,
     }
 }

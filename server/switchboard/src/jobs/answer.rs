@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use tasks::agent::library::{self, Library};
 use tasks::outcome::Citation;
 use tower_lsp_server::ls_types::Uri;
 
@@ -63,8 +64,7 @@ pub fn write(
     state_dir: &Path,
     header: &Header,
     markdown: &str,
-    locate: &dyn Fn(&str) -> Option<PathBuf>,
-    read: &dyn Fn(&str) -> Option<String>,
+    sources: &Sources<'_>,
 ) -> Result<Written, String> {
     let trace_id = header.trace_id.as_str();
     let dir = state_dir.join("answers");
@@ -74,7 +74,7 @@ pub fn write(
             dir.display()
         )
     })?;
-    let (citations, invalid) = check_citations(markdown, locate, read);
+    let (citations, invalid) = check_citations(markdown, sources);
     let mut text = header.markdown();
     text.push_str(markdown.trim_end());
     text.push('\n');
@@ -112,22 +112,39 @@ pub fn write(
     })
 }
 
-/// The citations of `markdown` that exist in the workspace, and the others as text. `locate`
-/// gives the absolute path a cited label names (`None` outside the workspace), `read` its text
-/// as the editor has it (open) or on disk.
-pub fn check_citations(
-    markdown: &str,
-    locate: &dyn Fn(&str) -> Option<PathBuf>,
-    read: &dyn Fn(&str) -> Option<String>,
-) -> (Vec<Citation>, Vec<String>) {
+/// Where cited places are looked for: the workspace, and for the librarian the sources of the
+/// dependencies (`name@version/path`, never outside a library's root).
+pub struct Sources<'a> {
+    /// The absolute path a workspace label names (`None` outside the workspace).
+    pub locate: &'a dyn Fn(&str) -> Option<PathBuf>,
+    /// A workspace file's text as the editor has it (open) or on disk.
+    pub read: &'a dyn Fn(&str) -> Option<String>,
+    pub libraries: &'a [Library],
+}
+
+impl Sources<'_> {
+    fn locate(&self, label: &str) -> Option<PathBuf> {
+        library::resolve(self.libraries, label).or_else(|| (self.locate)(label))
+    }
+
+    fn read(&self, label: &str) -> Option<String> {
+        match library::resolve(self.libraries, label) {
+            Some(path) => std::fs::read_to_string(path).ok(),
+            None => (self.read)(label),
+        }
+    }
+}
+
+/// The citations of `markdown` that exist in `sources`, and the others as text.
+pub fn check_citations(markdown: &str, sources: &Sources<'_>) -> (Vec<Citation>, Vec<String>) {
     let mut citations = Vec::new();
     let mut invalid = Vec::new();
     for citation in tasks::reply::citations(markdown) {
         let found = Some(&citation.path)
             .filter(|path| !path.split('/').any(|part| part == ".."))
-            .and_then(|path| locate(path))
+            .and_then(|path| sources.locate(path))
             .and_then(|path| {
-                let text = read(&citation.path)?;
+                let text = sources.read(&citation.path)?;
                 let lines = u32::try_from(text.lines().count()).unwrap_or(u32::MAX);
                 let fits = citation.start_line >= 1
                     && citation.start_line <= citation.end_line

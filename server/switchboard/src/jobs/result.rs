@@ -214,23 +214,19 @@ fn write_answer(
 ) -> Result<answer::Written, String> {
     let root = root_of(session, &step.uri);
     let roots = session.sources().workspace_roots;
-    let libraries = step.libraries.as_deref().unwrap_or_default();
-    // A librarian cites `name@version/path`, a dependency's file; anything else is the
-    // workspace's.
-    let read = |label: &str| match tasks::agent::library::resolve(libraries, label) {
-        Some(path) => std::fs::read_to_string(path).ok(),
-        None => read_workspace_file(session, root.as_deref(), label).text(),
-    };
+    let read = |label: &str| read_workspace_file(session, root.as_deref(), label).text();
     let locate = |label: &str| {
-        if let Some(path) = tasks::agent::library::resolve(libraries, label) {
-            return Some(path);
-        }
         let root = root.as_deref()?;
         super::locate(&roots, Some(root), label).map(|(path, _, _)| path)
     };
+    let sources = answer::Sources {
+        locate: &locate,
+        read: &read,
+        libraries: step.libraries.as_deref().unwrap_or_default(),
+    };
     session
         .state_dir()
-        .and_then(|dir| answer::write(&dir, header, markdown, &locate, &read))
+        .and_then(|dir| answer::write(&dir, header, markdown, &sources))
 }
 
 /// Under `[edits] on_syntax_error = "apply"`: a warning diagnostic at each syntax error an

@@ -85,6 +85,14 @@ pub fn dependencies(root: &Path, places: &Places) -> Vec<Library> {
     libraries
 }
 
+/// What to tell a user whose workspace at `root` has no dependency sources to read.
+pub fn none_found(root: &Path) -> String {
+    format!(
+        "no dependency sources found for {}: the librarian reads the crates of Cargo.lock in the cargo registry (run `cargo fetch` first), a virtual environment's site-packages (.venv, venv or $VIRTUAL_ENV) and node_modules",
+        root.display()
+    )
+}
+
 /// The file a label names (`serde@1.0.210/src/lib.rs`), canonical, when the library is one of
 /// `libraries`, the path is relative without `..`, and the file is inside the library's root
 /// even after symlinks are followed.

@@ -58,6 +58,17 @@ pub struct Limits {
     pub max_tokens: Option<u64>,
 }
 
+impl From<router::Agent> for Limits {
+    /// The limits `[agent]` sets.
+    fn from(agent: router::Agent) -> Limits {
+        Limits {
+            max_steps: usize::try_from(agent.max_steps).unwrap_or(usize::MAX),
+            max_usd: agent.max_usd,
+            max_tokens: agent.max_tokens,
+        }
+    }
+}
+
 impl Default for Limits {
     fn default() -> Self {
         Limits {

@@ -26,6 +26,18 @@ pub enum Severity {
     Hint,
 }
 
+impl Severity {
+    /// As a reply and the outcome write it: `error`, `warning`, `info`, `hint`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "info",
+            Severity::Hint => "hint",
+        }
+    }
+}
+
 /// One finding of a review.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
