@@ -28,6 +28,16 @@ results_contain = "| RETRIES"
 text = "Retries are configured in `conf.py:3` and used by `client.py:5`."
 "#;
 
+/// A fixture answering as `scenario`, with `conf.py` on disk and `client.py` open; its URI.
+async fn start(scenario: &str) -> (Fixture, String) {
+    let mut f = Fixture::start(scenario, PositionEncoding::Utf16).await;
+    f.write("conf.py", CONF);
+    f.write("client.py", CLIENT);
+    let uri = f.uri("client.py");
+    f.server.open(&uri, "python", CLIENT).await;
+    (f, uri)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_progress_names_each_step_as_it_is_taken() {
     // The read and the answer come half a second late, time for each step's report.
@@ -40,11 +50,7 @@ async fn the_progress_names_each_step_as_it_is_taken() {
             "results_contain = \"| RETRIES\"",
             "results_contain = \"| RETRIES\"\nheaders_delay_ms = 500",
         );
-    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
-    f.write("conf.py", CONF);
-    f.write("client.py", CLIENT);
-    let uri = f.uri("client.py");
-    f.server.open(&uri, "python", CLIENT).await;
+    let (mut f, uri) = start(&slow).await;
     f.command(
         "switchboard.search",
         &uri,
@@ -80,11 +86,7 @@ async fn the_progress_names_each_step_as_it_is_taken() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_question_is_answered_by_the_agent_with_checked_citations() {
-    let mut f = Fixture::start(SCENARIO, PositionEncoding::Utf16).await;
-    f.write("conf.py", CONF);
-    f.write("client.py", CLIENT);
-    let uri = f.uri("client.py");
-    f.server.open(&uri, "python", CLIENT).await;
+    let (mut f, uri) = start(SCENARIO).await;
     let finished = f
         .answer(
             "switchboard.search",
@@ -137,11 +139,7 @@ async fn a_cancel_mid_agent_closes_the_call_and_applies_nothing() {
         "after_tools = false\n",
         "after_tools = false\ntext = \"Looking, slowly, at every file of the workspace before calling a tool.\"\nchunk_chars = 2\ndelay_ms = 100\n",
     );
-    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
-    f.write("conf.py", CONF);
-    f.write("client.py", CLIENT);
-    let uri = f.uri("client.py");
-    f.server.open(&uri, "python", CLIENT).await;
+    let (mut f, uri) = start(&slow).await;
     f.command(
         "switchboard.search",
         &uri,
@@ -285,11 +283,7 @@ async fn a_cancel_after_a_paid_step_reports_what_was_spent() {
         "results_contain = \"conf.py:3:\"",
         "results_contain = \"conf.py:3:\"\nheaders_delay_ms = 30000",
     );
-    let mut f = Fixture::start(&slow, PositionEncoding::Utf16).await;
-    f.write("conf.py", CONF);
-    f.write("client.py", CLIENT);
-    let uri = f.uri("client.py");
-    f.server.open(&uri, "python", CLIENT).await;
+    let (mut f, uri) = start(&slow).await;
     f.command(
         "switchboard.search",
         &uri,

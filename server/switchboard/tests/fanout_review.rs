@@ -54,21 +54,10 @@ async fn two_reviewers_are_merged_by_agreement() {
     let uri = f.uri("ratio.py");
     f.server.open(&uri, "python", SOURCE).await;
     // The action names both models, and both costs together.
-    let actions = f
-        .server
-        .request_ok(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": { "uri": uri },
-                "range": { "start": { "line": 0, "character": 0 }, "end": { "line": 6, "character": 0 } },
-                "context": { "diagnostics": [] }
-            }),
-        )
-        .await;
-    let review = actions
-        .as_array()
-        .into_iter()
-        .flatten()
+    let review = f
+        .code_actions(&uri, (0, 0, 6, 0), json!([]))
+        .await
+        .iter()
         .filter_map(|a| a["title"].as_str())
         .find(|t| t.starts_with("Review with"))
         .unwrap_or_default()

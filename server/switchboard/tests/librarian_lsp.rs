@@ -108,45 +108,28 @@ async fn an_ai_comment_that_asks_is_offered_to_the_librarian() {
     f.write("client.py", &asking);
     let uri = f.uri("client.py");
     f.server.open(&uri, "python", &asking).await;
-    let actions = f
-        .server
-        .request_ok(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": { "uri": uri },
-                "range": { "start": { "line": 1, "character": 0 }, "end": { "line": 2, "character": 0 } },
-                "context": { "diagnostics": [] }
-            }),
-        )
-        .await;
+    let actions = f.code_actions(&uri, (1, 0, 2, 0), json!([])).await;
     let ask = actions
-        .as_array()
-        .into_iter()
-        .flatten()
+        .iter()
         .find(|a| {
             a["title"]
                 .as_str()
                 .is_some_and(|t| t.starts_with("Ask the librarian with librarian"))
         })
-        .unwrap_or_else(|| panic!("no librarian action in {actions}"))
+        .unwrap_or_else(|| panic!("no librarian action in {actions:?}"))
         .clone();
     assert_eq!(
         ask["command"]["arguments"][0]["instruction"],
         "how many times does retrying.call try?"
     );
     // Without a question, no librarian: a plain line offers none.
-    let plain = f
-        .server
-        .request_ok(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": { "uri": uri },
-                "range": { "start": { "line": 5, "character": 0 }, "end": { "line": 6, "character": 0 } },
-                "context": { "diagnostics": [] }
-            }),
-        )
-        .await;
-    assert!(!plain.to_string().contains("Ask the librarian"), "{plain}");
+    let plain = f.code_actions(&uri, (5, 0, 6, 0), json!([])).await;
+    assert!(
+        !plain
+            .iter()
+            .any(|a| a["title"].to_string().contains("Ask the librarian")),
+        "{plain:?}"
+    );
     f.server
         .request_ok("workspace/executeCommand", ask["command"].clone())
         .await;

@@ -52,21 +52,9 @@ async fn start() -> (Fixture, String) {
 
 /// The titles of the second-opinion actions offered on the lines before `end`.
 async fn second_opinions(f: &mut Fixture, uri: &str, end: u32) -> Vec<(String, Value)> {
-    let actions = f
-        .server
-        .request_ok(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": { "uri": uri },
-                "range": { "start": { "line": 0, "character": 0 }, "end": { "line": end, "character": 0 } },
-                "context": { "diagnostics": [] }
-            }),
-        )
-        .await;
-    actions
-        .as_array()
-        .unwrap_or_else(|| panic!("actions: {actions}"))
-        .iter()
+    f.code_actions(uri, (0, 0, end, 0), json!([]))
+        .await
+        .into_iter()
         .filter(|a| {
             a["title"]
                 .as_str()
@@ -203,23 +191,11 @@ fn with_oracle_after_two_fixes(config: &mut Value) {
 
 /// The quick fixes offered for `diagnostic` on line 2.
 async fn quickfixes(f: &mut Fixture, uri: &str, diagnostic: &Value) -> Vec<Value> {
-    let actions = f
-        .server
-        .request_ok(
-            "textDocument/codeAction",
-            json!({
-                "textDocument": { "uri": uri },
-                "range": diagnostic["range"],
-                "context": { "diagnostics": [diagnostic] }
-            }),
-        )
-        .await;
-    actions
-        .as_array()
+    // The diagnostic's range: line 2, whole.
+    f.code_actions(uri, (1, 0, 2, 0), json!([diagnostic]))
+        .await
         .into_iter()
-        .flatten()
         .filter(|a| a["kind"] == "quickfix")
-        .cloned()
         .collect()
 }
 

@@ -173,6 +173,29 @@ impl Fixture {
         std::fs::write(path, text).expect("writable");
     }
 
+    /// The code actions offered on `range` (0-based `(start line, start character, end line,
+    /// end character)`) with `diagnostics` in the context.
+    pub async fn code_actions(
+        &mut self,
+        uri: &str,
+        range: (u32, u32, u32, u32),
+        diagnostics: Value,
+    ) -> Vec<Value> {
+        let (sl, sc, el, ec) = range;
+        let actions = self
+            .server
+            .request_ok(
+                "textDocument/codeAction",
+                json!({
+                    "textDocument": { "uri": uri },
+                    "range": { "start": { "line": sl, "character": sc }, "end": { "line": el, "character": ec } },
+                    "context": { "diagnostics": diagnostics }
+                }),
+            )
+            .await;
+        actions.as_array().cloned().unwrap_or_default()
+    }
+
     /// Runs a command on lines `first..=last` (0-based) and returns its immediate answer.
     pub async fn command(
         &mut self,
