@@ -100,15 +100,7 @@ async fn ending(
             }
         }
         (Ending::Reviewed { findings }, Ok(JobResult::Findings(found))) => {
-            session.findings.set(
-                &step.uri,
-                step.opening,
-                step.revision,
-                &step.rope,
-                &model,
-                found,
-            );
-            publish_findings(session, client, &step.uri).await;
+            show_findings(session, client, step, &model, found).await;
             Ending::Reviewed { findings }
         }
         (
@@ -121,15 +113,7 @@ async fn ending(
             if let Ok(JobResult::Opinion { concerns, .. }) = &step.done.result
                 && !concerns.is_empty()
             {
-                session.findings.set(
-                    &step.uri,
-                    step.opening,
-                    step.revision,
-                    &step.rope,
-                    &model,
-                    concerns,
-                );
-                publish_findings(session, client, &step.uri).await;
+                show_findings(session, client, step, &model, concerns).await;
             }
             let header = header(role, step, &model, answer.cost_usd, trace_id);
             match write_answer(session, step, &header, markdown) {
@@ -274,6 +258,25 @@ async fn warn_syntax(
             .show_message(MessageType::WARNING, format!("switchboard: {message}"))
             .await;
     }
+}
+
+/// Keeps `findings` by `model` for the job's document, as the job saw it, and publishes them.
+async fn show_findings(
+    session: &Session,
+    client: &Client,
+    step: &Step,
+    model: &str,
+    findings: &[tasks::reply::Finding],
+) {
+    session.findings.set(
+        &step.uri,
+        step.opening,
+        step.revision,
+        &step.rope,
+        model,
+        findings,
+    );
+    publish_findings(session, client, &step.uri).await;
 }
 
 /// Publishes a document's review findings where they are now.
